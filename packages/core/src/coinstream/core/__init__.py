@@ -1,0 +1,71 @@
+"""coinstream-core: the public API that plugins build on.
+
+Plugins import from here (and from ``coinstream.core.kafka`` for Kafka plumbing) and reach
+coinstream only through the hooks in :mod:`coinstream.core.hookspecs`.
+"""
+
+from coinstream.core.__about__ import __version__
+from coinstream.core.config import (
+    ComponentSpec,
+    ConfigError,
+    ConfigProblem,
+    KafkaSettings,
+    PipelineConfig,
+    StrictModel,
+    env_override,
+    load_pipeline,
+    parse_pipeline,
+)
+from coinstream.core.hookspecs import hookimpl
+from coinstream.core.logs import redact, redact_text, register_secret
+from coinstream.core.metrics import BatchMetrics
+from coinstream.core.pipeline import ConfiguredComponent, Pipeline
+from coinstream.core.plugins import PluginHost
+from coinstream.core.records import DeadLetter, Trade, derive_trade_id, load_trade_schema, trade_schema_str
+from coinstream.core.source import Source, SourceContext, SourceRecord, SourceStats
+from coinstream.core.registry import (
+    CommandRegistrar,
+    Component,
+    ComponentRegistrar,
+    Provider,
+    Registry,
+    RegistryError,
+    SectionRegistrar,
+)
+
+__all__ = [
+    "BatchMetrics",
+    "CommandRegistrar",
+    "Component",
+    "ComponentRegistrar",
+    "ComponentSpec",
+    "ConfigError",
+    "ConfigProblem",
+    "ConfiguredComponent",
+    "DeadLetter",
+    "KafkaSettings",
+    "Pipeline",
+    "PipelineConfig",
+    "PluginHost",
+    "Provider",
+    "Registry",
+    "RegistryError",
+    "SectionRegistrar",
+    "Source",
+    "SourceContext",
+    "SourceRecord",
+    "SourceStats",
+    "StrictModel",
+    "Trade",
+    "__version__",
+    "derive_trade_id",
+    "env_override",
+    "hookimpl",
+    "load_pipeline",
+    "load_trade_schema",
+    "parse_pipeline",
+    "redact",
+    "redact_text",
+    "register_secret",
+    "trade_schema_str",
+]

@@ -1,0 +1,1 @@
+"""The ``coinstream`` command line."""

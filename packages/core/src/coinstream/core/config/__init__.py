@@ -1,0 +1,27 @@
+"""Pipeline configuration: one TOML file, environment overrides, validation at start-up."""
+
+from coinstream.core.config.env import env_override
+from coinstream.core.config.errors import ConfigError, ConfigProblem
+from coinstream.core.config.loader import load_pipeline, parse_pipeline
+from coinstream.core.config.models import (
+    ComponentSpec,
+    KafkaSettings,
+    LoggingSettings,
+    PipelineConfig,
+    PipelineMeta,
+    StrictModel,
+)
+
+__all__ = [
+    "ComponentSpec",
+    "ConfigError",
+    "ConfigProblem",
+    "KafkaSettings",
+    "LoggingSettings",
+    "PipelineConfig",
+    "PipelineMeta",
+    "StrictModel",
+    "env_override",
+    "load_pipeline",
+    "parse_pipeline",
+]

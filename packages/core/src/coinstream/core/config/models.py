@@ -1,0 +1,98 @@
+"""The core sections of a pipeline TOML file: [pipeline], [kafka], [logging] and the components."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from coinstream.core.config.env import env_override
+
+LOCAL_BOOTSTRAP_SERVERS = "127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094"
+LOCAL_SCHEMA_REGISTRY_URL = "http://127.0.0.1:18081/apis/ccompat/v7"
+
+
+class StrictModel(BaseModel):
+    """Base for every settings model: unknown keys and wrong types are errors, never coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class PipelineMeta(StrictModel):
+    """[pipeline]: the pipeline's identity."""
+
+    name: str = Field("coinstream", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+                      description="Names the pipeline in logs, metrics and consumer groups.")
+
+
+class KafkaSettings(StrictModel):
+    """[kafka]: the cluster, the schema registry, the topics and the producer."""
+
+    bootstrap_servers: str = Field(LOCAL_BOOTSTRAP_SERVERS, min_length=1,
+                                   json_schema_extra=env_override("COINSTREAM_KAFKA_BOOTSTRAP_SERVERS"),
+                                   description="Comma-separated host:port list of brokers.")
+    schema_registry_url: str = Field(LOCAL_SCHEMA_REGISTRY_URL, pattern=r"^https?://",
+                                     json_schema_extra=env_override("COINSTREAM_SCHEMA_REGISTRY_URL"),
+                                     description="Confluent-compatible schema registry REST URL.")
+    schema_registry_username: str | None = Field(
+        None, json_schema_extra=env_override("COINSTREAM_SCHEMA_REGISTRY_USERNAME"))
+    schema_registry_password: SecretStr | None = Field(
+        None, json_schema_extra=env_override("COINSTREAM_SCHEMA_REGISTRY_PASSWORD"))
+    trades_topic: str = Field("crypto.trades.v1", min_length=1)
+    dead_letter_topic: str = Field("crypto.trades.dlq", min_length=1)
+    partitions: int = Field(6, ge=1, le=10_000)
+    replication_factor: int = Field(3, ge=1, le=32)
+    min_insync_replicas: int = Field(2, ge=1, le=32)
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", json_schema_extra=env_override("COINSTREAM_KAFKA_SECURITY_PROTOCOL"))
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = Field(None, json_schema_extra=env_override("COINSTREAM_KAFKA_SASL_USERNAME"))
+    sasl_password: SecretStr | None = Field(None, json_schema_extra=env_override("COINSTREAM_KAFKA_SASL_PASSWORD"))
+    compression: Literal["lz4", "zstd", "snappy", "gzip", "none"] = "lz4"
+    linger_ms: int = Field(20, ge=0, le=60_000)
+    producer: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Extra librdkafka producer properties, passed through unchanged.")
+
+    @model_validator(mode="after")
+    def _isr_fits_replicas(self) -> KafkaSettings:
+        if self.min_insync_replicas > self.replication_factor:
+            raise ValueError(
+                f"min_insync_replicas={self.min_insync_replicas} is larger than "
+                f"replication_factor={self.replication_factor}: no write could ever succeed; "
+                "set min_insync_replicas to at most replication_factor (2 of 3 is the usual choice)"
+            )
+        if self.security_protocol.startswith("SASL") and not (self.sasl_username and self.sasl_password):
+            raise ValueError(
+                f"security_protocol={self.security_protocol} needs sasl_username and sasl_password; "
+                "set COINSTREAM_KAFKA_SASL_USERNAME and COINSTREAM_KAFKA_SASL_PASSWORD"
+            )
+        return self
+
+
+class LoggingSettings(StrictModel):
+    """[logging]: level and format of the CLI's logs."""
+
+    level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", json_schema_extra=env_override("COINSTREAM_LOG_LEVEL"))
+    format: Literal["auto", "json", "console"] = Field(
+        "auto", json_schema_extra=env_override("COINSTREAM_LOG_FORMAT"),
+        description="auto: readable on a terminal, JSON otherwise.")
+
+
+class ComponentSpec(StrictModel):
+    """A component named in the pipeline ([source], [[transforms]], [[sinks]]) with its settings."""
+
+    name: str
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class PipelineConfig(StrictModel):
+    """The core sections of a pipeline file, validated."""
+
+    pipeline: PipelineMeta = Field(default_factory=PipelineMeta)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+
+CORE_SECTIONS = ("pipeline", "kafka", "logging")
+COMPONENT_SECTIONS = {"source": "source", "transforms": "transform", "sinks": "sink"}

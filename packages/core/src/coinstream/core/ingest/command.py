@@ -1,0 +1,45 @@
+"""``coinstream ingest PIPELINE``: run the pipeline's source into Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from coinstream.core.cli.state import cli_state
+from coinstream.core.ingest.progress import IngestProgress
+from coinstream.core.ingest.runner import IngestOptions, Ingestor
+from coinstream.core.kafka.admin import TopicMismatchError
+from coinstream.core.kafka.avro import SchemaRegistryUnavailableError
+
+EXIT_NOT_ALL_ACKNOWLEDGED = 1
+EXIT_SETUP_FAILED = 3
+
+
+@click.command("ingest")
+@click.argument("pipeline_file", type=click.Path(path_type=Path))
+@click.option("--duration", type=float, default=None, help="Stop after this many seconds (default: run until stopped).")
+@click.option("--max-trades", type=int, default=None, help="Stop after this many trades were sent.")
+@click.option("--metrics-interval", type=float, default=5.0, show_default=True, help="Seconds between metrics events.")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Live progress line on a terminal.")
+def ingest_command(pipeline_file: Path, duration: float | None, max_trades: int | None, metrics_interval: float,
+                   progress: bool) -> None:
+    """Run PIPELINE_FILE's source into Kafka until stopped (Ctrl-C flushes everything acknowledged)."""
+    state = cli_state()
+    pipeline = state.load_pipeline(pipeline_file)
+    with IngestProgress(progress) as live:
+        options = IngestOptions(duration_s=duration, max_trades=max_trades, metrics_interval_s=metrics_interval,
+                                on_metrics=live.update)
+        ingestor = Ingestor(pipeline, state.host.hook, options)
+        try:
+            report = asyncio.run(ingestor.run())
+        except (TopicMismatchError, SchemaRegistryUnavailableError) as error:
+            click.echo(f"error: {error}", err=True)
+            raise SystemExit(EXIT_SETUP_FAILED) from None
+    click.echo(
+        f"ingested {report.trades_acked:,} trades ({report.trades_per_second:,.0f}/s) and "
+        f"{report.dead_letters_acked:,} dead letters in {report.duration_s:.1f} s; failed {report.failed}, "
+        f"unacknowledged {report.pending}; stopped by {report.reason}")
+    if not report.clean:
+        raise SystemExit(EXIT_NOT_ALL_ACKNOWLEDGED)

@@ -1,0 +1,33 @@
+"""What one ingestor run did, for the CLI's summary, tests and benchmarks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """Counts of one run; ``lost`` is what was handed to Kafka but neither acknowledged nor failed."""
+
+    trades_sent: int
+    trades_acked: int
+    dead_letters_sent: int
+    dead_letters_acked: int
+    failed: int
+    pending: int
+    reconnects: int
+    gaps: int
+    duration_s: float
+    reason: str
+    ack_latency_p50_ms: float | None
+    ack_latency_p99_ms: float | None
+
+    @property
+    def clean(self) -> bool:
+        """True when every record sent was acknowledged by the cluster."""
+        return self.failed == 0 and self.pending == 0
+
+    @property
+    def trades_per_second(self) -> float:
+        """Acknowledged trades per second of wall time."""
+        return self.trades_acked / self.duration_s if self.duration_s > 0 else 0.0

@@ -1,0 +1,39 @@
+"""Kafka plumbing on confluent-kafka: topics, the idempotent producer, Avro with a schema
+registry (Confluent wire format) and dead-letter routing."""
+
+from coinstream.core.kafka.admin import (
+    TopicMismatchError,
+    TopicReport,
+    TopicSpec,
+    cluster_broker_count,
+    ensure_topics,
+    pipeline_topics,
+)
+from coinstream.core.kafka.avro import (
+    SchemaRegistryUnavailableError,
+    TradeAvroCodec,
+    decode_wire_header,
+    schema_registry_client,
+    trades_subject,
+)
+from coinstream.core.kafka.client_config import admin_config, consumer_config, producer_config
+from coinstream.core.kafka.producer import DeliveryStats, TradeProducer
+
+__all__ = [
+    "DeliveryStats",
+    "SchemaRegistryUnavailableError",
+    "TopicMismatchError",
+    "TopicReport",
+    "TopicSpec",
+    "TradeAvroCodec",
+    "TradeProducer",
+    "admin_config",
+    "cluster_broker_count",
+    "consumer_config",
+    "decode_wire_header",
+    "ensure_topics",
+    "pipeline_topics",
+    "producer_config",
+    "schema_registry_client",
+    "trades_subject",
+]

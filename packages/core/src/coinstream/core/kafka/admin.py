@@ -1,0 +1,139 @@
+"""Topic administration: create the pipeline's topics, and check that existing ones match."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import structlog
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
+
+from coinstream.core.config.models import KafkaSettings
+
+log = structlog.get_logger(__name__)
+
+# Trades must never be lost to an unclean election, nor deleted before the processor read them.
+_TRADE_TOPIC_CONFIGS = {"unclean.leader.election.enable": "false", "retention.ms": str(7 * 24 * 3600 * 1000)}
+_DEAD_LETTER_CONFIGS = {"unclean.leader.election.enable": "false", "retention.ms": str(30 * 24 * 3600 * 1000)}
+
+
+class TopicMismatchError(Exception):
+    """An existing topic differs from what the pipeline asks for (the message says what and how to fix)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    """A topic the pipeline needs."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    min_insync_replicas: int
+    configs: dict[str, str] = field(default_factory=dict)
+
+    def all_configs(self) -> dict[str, str]:
+        """Return the topic configs to create it with, min.insync.replicas included."""
+        return {**self.configs, "min.insync.replicas": str(self.min_insync_replicas)}
+
+
+@dataclass(frozen=True, slots=True)
+class TopicReport:
+    """What :func:`ensure_topics` found or did for one topic."""
+
+    name: str
+    created: bool
+    partitions: int
+    replication_factor: int
+    min_insync_replicas: int
+    differences: tuple[str, ...] = ()
+
+
+def pipeline_topics(settings: KafkaSettings) -> list[TopicSpec]:
+    """Return the trades topic and the dead-letter topic as [kafka] describes them.
+
+    The dead-letter topic gets fewer partitions: its traffic is a trickle, and it keeps the
+    same durability settings.
+    """
+    return [
+        TopicSpec(settings.trades_topic, settings.partitions, settings.replication_factor,
+                  settings.min_insync_replicas, dict(_TRADE_TOPIC_CONFIGS)),
+        TopicSpec(settings.dead_letter_topic, max(1, min(settings.partitions, 3)), settings.replication_factor,
+                  settings.min_insync_replicas, dict(_DEAD_LETTER_CONFIGS)),
+    ]
+
+
+def cluster_broker_count(admin: AdminClient, timeout_s: float = 10.0) -> int:
+    """Return the number of brokers the cluster reports."""
+    return len(admin.list_topics(timeout=timeout_s).brokers)
+
+
+def _describe(admin: AdminClient, name: str, timeout_s: float) -> tuple[int, int, int] | None:
+    metadata = admin.list_topics(topic=name, timeout=timeout_s).topics.get(name)
+    if metadata is None or metadata.error is not None or not metadata.partitions:
+        return None
+    partitions = len(metadata.partitions)
+    replication = min(len(p.replicas) for p in metadata.partitions.values())
+    resource = ConfigResource(ResourceType.TOPIC, name)
+    configs = admin.describe_configs([resource])[resource].result(timeout=timeout_s)
+    min_isr = int(configs["min.insync.replicas"].value)
+    return partitions, replication, min_isr
+
+
+def ensure_topics(admin: AdminClient, specs: Sequence[TopicSpec], timeout_s: float = 30.0,
+                  strict: bool = True) -> list[TopicReport]:
+    """Create the topics that are missing and check the ones that exist.
+
+    Raises :class:`TopicMismatchError` when the cluster has fewer brokers than a replication
+    factor, or (``strict``) when an existing topic differs in partitions, replication factor or
+    min.insync.replicas; the message lists every difference and how to fix it.
+    """
+    brokers = cluster_broker_count(admin, timeout_s)
+    for spec in specs:
+        if spec.replication_factor > brokers:
+            raise TopicMismatchError(
+                f"kafka.replication_factor={spec.replication_factor} but the cluster has {brokers} "
+                f"broker{'s' if brokers != 1 else ''}; start the 3-broker stack with `coinstream stack up` "
+                f"or set replication_factor to at most {brokers}"
+            )
+    existing = {spec.name: _describe(admin, spec.name, timeout_s) for spec in specs}
+    missing = [spec for spec in specs if existing[spec.name] is None]
+    if missing:
+        futures = admin.create_topics(
+            [NewTopic(s.name, num_partitions=s.partitions, replication_factor=s.replication_factor,
+                      config=s.all_configs()) for s in missing],
+            operation_timeout=timeout_s, request_timeout=timeout_s)
+        for name, future in futures.items():
+            try:
+                future.result()
+            except KafkaException as error:
+                if "TOPIC_ALREADY_EXISTS" not in str(error):
+                    raise
+            log.info("topic_created", topic=name)
+
+    reports: list[TopicReport] = []
+    problems: list[str] = []
+    for spec in specs:
+        if existing[spec.name] is None:
+            reports.append(TopicReport(spec.name, True, spec.partitions, spec.replication_factor,
+                                       spec.min_insync_replicas))
+            continue
+        partitions, replication, min_isr = existing[spec.name]  # type: ignore[misc]
+        differences = []
+        if partitions != spec.partitions:
+            differences.append(f"partitions is {partitions}, the pipeline asks for {spec.partitions}")
+        if replication != spec.replication_factor:
+            differences.append(f"replication factor is {replication}, the pipeline asks for {spec.replication_factor}")
+        if min_isr != spec.min_insync_replicas:
+            differences.append(
+                f"min.insync.replicas is {min_isr}, the pipeline asks for {spec.min_insync_replicas}")
+        reports.append(TopicReport(spec.name, False, partitions, replication, min_isr, tuple(differences)))
+        if differences:
+            log.warning("topic_differs", topic=spec.name, differences=differences)
+            problems.append(f"topic {spec.name!r}: " + "; ".join(differences))
+    if problems and strict:
+        raise TopicMismatchError(
+            "existing topics differ from the pipeline's [kafka] settings: " + " | ".join(problems)
+            + ". Change [kafka] to match, or recreate the topics (their data would be lost)."
+        )
+    return reports

@@ -1,0 +1,61 @@
+"""librdkafka configuration dicts built from [kafka] settings (secrets unwrapped only here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coinstream.core.config.models import KafkaSettings
+
+
+def _common(settings: KafkaSettings) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "bootstrap.servers": settings.bootstrap_servers,
+        "security.protocol": settings.security_protocol,
+    }
+    if settings.security_protocol.startswith("SASL"):
+        config["sasl.mechanism"] = settings.sasl_mechanism or "PLAIN"
+        config["sasl.username"] = settings.sasl_username
+        config["sasl.password"] = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
+    return config
+
+
+def admin_config(settings: KafkaSettings) -> dict[str, Any]:
+    """Return the AdminClient configuration."""
+    return _common(settings)
+
+
+def producer_config(settings: KafkaSettings) -> dict[str, Any]:
+    """Return the producer configuration: idempotent, acks=all, compressed, batched.
+
+    Idempotence with acks=all means a retried send is written once, in order, and a send is
+    acknowledged only when min.insync.replicas replicas have it. ``[kafka] producer`` entries
+    override these defaults.
+    """
+    config = _common(settings)
+    config.update({
+        "enable.idempotence": True,
+        "acks": "all",
+        "max.in.flight.requests.per.connection": 5,
+        "compression.type": settings.compression,
+        "linger.ms": settings.linger_ms,
+        "batch.num.messages": 10_000,
+        "batch.size": 1_000_000,
+        "queue.buffering.max.messages": 1_000_000,
+        "queue.buffering.max.kbytes": 1_048_576,
+        "message.timeout.ms": 120_000,
+        "delivery.report.only.error": False,
+    })
+    config.update(settings.producer)
+    return config
+
+
+def consumer_config(settings: KafkaSettings, group_id: str) -> dict[str, Any]:
+    """Return a read-committed consumer configuration for a group, starting at the earliest offset."""
+    config = _common(settings)
+    config.update({
+        "group.id": group_id,
+        "auto.offset.reset": "earliest",
+        "enable.auto.commit": False,
+        "isolation.level": "read_committed",
+    })
+    return config

@@ -1,0 +1,44 @@
+"""The README documents every hook and every core configuration key (datasette's rule)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from coinstream.core import hookspecs
+from coinstream.core.config.env import env_variable_of
+from coinstream.core.config.models import PipelineConfig
+
+README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+HOOKS = sorted(name for name in dir(hookspecs)
+               if callable(getattr(hookspecs, name)) and hasattr(getattr(hookspecs, name), "coinstream_spec"))
+
+
+def _keys(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str | None]]:
+    keys = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys.extend(_keys(annotation, f"{prefix}{name}."))
+        else:
+            keys.append((f"{prefix}{name}", env_variable_of(model, name)))
+    return keys
+
+
+def test_the_hook_list_is_not_empty():
+    assert {"register_sources", "register_transforms", "register_sinks", "batch_committed"} <= set(HOOKS)
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_every_hook_is_documented_in_the_readme_and_has_a_docstring(hook):
+    assert f"`{hook}`" in README
+    assert "called" in (getattr(hookspecs, hook).__doc__ or "").lower()
+
+
+@pytest.mark.parametrize(("key", "variable"), _keys(PipelineConfig))
+def test_every_core_config_key_and_its_variable_is_documented(key, variable):
+    assert f"`{key}`" in README
+    if variable:
+        assert f"`{variable}`" in README

@@ -1,0 +1,102 @@
+"""Secrets never reach the output: URLs, headers, nested dicts, exceptions, stdlib and structlog."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+import structlog
+
+from coinstream.core.logs import configure_logging, redact, redact_text, register_secret
+
+TOKEN = "tok_9f8e7d6c5b4a39281706"
+AWS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+
+
+@pytest.fixture
+def json_output():
+    stream = io.StringIO()
+    configure_logging("debug", "json", stream=stream)
+    yield stream
+    structlog.reset_defaults()
+    logging.getLogger().handlers.clear()
+
+
+def test_token_in_a_url_query_is_redacted():
+    text = redact_text(f"GET https://api.tiingo.com/tiingo/crypto?tickers=btcusd&token={TOKEN} failed")
+    assert TOKEN not in text
+    assert "tickers=btcusd&token=***" in text
+
+
+def test_authorization_headers_are_redacted():
+    assert TOKEN not in redact_text(f"Authorization: Token {TOKEN}")
+    assert redact_text(f"Authorization: Bearer {TOKEN}") == "Authorization: Bearer ***"
+    headers = redact({"Authorization": f"Token {TOKEN}", "Accept": "application/json"})
+    assert headers == {"Authorization": "***", "Accept": "application/json"}
+
+
+def test_nested_secrets_are_redacted_by_key_and_siblings_kept():
+    event = {"source": {"url": "wss://api.tiingo.com/crypto", "api_key": TOKEN,
+                        "subscribe": [{"authorization": TOKEN, "eventName": "subscribe"}]},
+             "s3": {"aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG", "bucket": "lake"}}
+    cleaned = redact(event)
+    assert TOKEN not in json.dumps(cleaned)
+    assert cleaned["source"]["url"] == "wss://api.tiingo.com/crypto"
+    assert cleaned["source"]["subscribe"][0] == {"authorization": "***", "eventName": "subscribe"}
+    assert cleaned["s3"] == {"aws_secret_access_key": "***", "bucket": "lake"}
+
+
+def test_json_subscribe_frame_text_is_redacted():
+    frame = '{"eventName": "subscribe", "authorization": "' + TOKEN + '", "eventData": {"thresholdLevel": 5}}'
+    cleaned = redact_text(frame)
+    assert TOKEN not in cleaned and '"thresholdLevel": 5' in cleaned
+
+
+def test_aws_access_key_ids_and_url_passwords_are_redacted():
+    text = redact_text(f"key {AWS_KEY_ID} for https://admin:hunter2secret@registry.local/subjects")
+    assert AWS_KEY_ID not in text and "hunter2secret" not in text
+    assert "https://admin:***@registry.local/subjects" in text
+
+
+def test_registered_secret_is_redacted_anywhere_even_without_a_hint():
+    register_secret("plainvalue-4242-registered")
+    assert redact_text("weird place plainvalue-4242-registered here") == "weird place *** here"
+
+
+def test_structlog_event_with_secret_values_and_exception(json_output):
+    log = structlog.get_logger("coinstream.test")
+    try:
+        raise ConnectionError(f"handshake to wss://host/crypto?token={TOKEN} refused")
+    except ConnectionError:
+        log.exception("connect_failed", api_key=TOKEN, headers={"Authorization": f"Token {TOKEN}"}, attempt=3)
+
+    output = json_output.getvalue()
+    assert TOKEN not in output
+    record = json.loads(output.splitlines()[-1])
+    assert record["event"] == "connect_failed"
+    assert record["attempt"] == 3
+    assert record["api_key"] == "***"
+    assert "ConnectionError" in record["exception"]
+
+
+def test_stdlib_logger_messages_and_args_are_redacted(json_output):
+    logging.getLogger("botocore.endpoint").warning("retrying %s", f"https://s3/x?X-Amz-Signature={TOKEN}")
+    logging.getLogger("thirdparty").error("login with password=%s", TOKEN)
+
+    output = json_output.getvalue()
+    assert TOKEN not in output
+    assert "thirdparty" in output  # the message itself still arrives
+
+
+def test_console_format_is_redacted_too():
+    stream = io.StringIO()
+    configure_logging("info", "console", stream=stream)
+    try:
+        structlog.get_logger("x").info("subscribed", url=f"wss://h/c?token={TOKEN}")
+    finally:
+        structlog.reset_defaults()
+        logging.getLogger().handlers.clear()
+    assert TOKEN not in stream.getvalue()
+    assert "subscribed" in stream.getvalue()

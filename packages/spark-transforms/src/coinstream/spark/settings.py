@@ -1,0 +1,38 @@
+"""The [spark] section of a pipeline file: where and how the processor runs."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from coinstream.core import StrictModel, env_override
+
+
+class SparkSettings(StrictModel):
+    """[spark]: the Spark master (or Spark Connect endpoint), triggers and the checkpoint."""
+
+    master: str = Field("local[*]", json_schema_extra=env_override("COINSTREAM_SPARK_MASTER"),
+                        description="Spark master URL: local[*], local[2], spark://host:7077, yarn, k8s://...")
+    connect_url: str | None = Field(None, pattern=r"^sc://",
+                                    json_schema_extra=env_override("COINSTREAM_SPARK_CONNECT_URL"),
+                                    description="Spark Connect endpoint (sc://host:15002); replaces master when set.")
+    app_name: str = "coinstream-processor"
+    trigger_interval: str = Field("2 seconds", pattern=r"^\d+(\.\d+)? *(milliseconds?|ms|seconds?|s|minutes?|min)$",
+                                  description="Micro-batch trigger interval, e.g. '2 seconds'.")
+    max_offsets_per_trigger: int | None = Field(None, ge=1, description="Upper bound of Kafka records per micro-batch.")
+    starting_offsets: Literal["earliest", "latest"] = "earliest"
+    checkpoint_location: str = Field("checkpoints", min_length=1,
+                                     json_schema_extra=env_override("COINSTREAM_SPARK_CHECKPOINT_LOCATION"),
+                                     description="Folder or s3a:// URL of the streaming checkpoints.")
+    shuffle_partitions: int = Field(2, ge=1, le=10_000)
+    conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark configuration, passed unchanged.")
+
+    @model_validator(mode="after")
+    def _master_or_connect(self) -> SparkSettings:
+        if self.connect_url and self.master not in ("local[*]",):
+            raise ValueError(
+                f"connect_url={self.connect_url!r} and master={self.master!r} are both set; a Spark Connect "
+                "session has its master on the server: remove master or connect_url"
+            )
+        return self
