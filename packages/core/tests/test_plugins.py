@@ -49,7 +49,7 @@ def test_coinstream_plugins_lists_the_distribution_and_its_components(install_di
     result = CliRunner().invoke(main, ["plugins", "--json"])
 
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     by_name = {d["distribution"]: d for d in report["distributions"]}
     assert set(by_name) == {"coinstream-core", "acme-sources"}
     assert by_name["acme-sources"]["version"] == "1.2.3"

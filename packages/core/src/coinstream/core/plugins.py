@@ -134,8 +134,6 @@ class PluginHost:
                     PluginLoadWarning,
                     stacklevel=2,
                 )
-                log.warning("plugin_load_failed", plugin=entry_point.name, distribution=provider.distribution,
-                            error=message)
                 continue
             self._add(plugin, entry_point.name, provider)
 

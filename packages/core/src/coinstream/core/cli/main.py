@@ -39,7 +39,14 @@ def _missing_command(name: str) -> click.Command:
 class PluginCommandGroup(click.Group):
     """A group whose sub-commands are registered by plugins through register_commands."""
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        # Resolving a command loads the plugins, which may log: configure logging first, from
+        # the options already parsed, so nothing is printed unformatted or unredacted.
+        configure_logging(ctx.params.get("log_level", "info"), ctx.params.get("log_format", "auto"))
+        return super().resolve_command(ctx, args)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
+        configure_logging(ctx.params.get("log_level", "info"), ctx.params.get("log_format", "auto"))
         registered = {c.command.name for c in cli_state().host.registry.commands() if c.command.name}
         return sorted(registered | set(COMMANDS_PROVIDED_BY))
 
@@ -61,5 +68,4 @@ class PluginCommandGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, log_level: str, log_format: str) -> None:
     """coinstream: stream every crypto trade from Tiingo into Delta Lake, exactly once."""
-    configure_logging(log_level, log_format)  # type: ignore[arg-type]
     ctx.ensure_object(CliState)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -69,7 +70,9 @@ def cluster_broker_count(admin: AdminClient, timeout_s: float = 10.0) -> int:
 
 
 def _describe(admin: AdminClient, name: str, timeout_s: float) -> tuple[int, int, int] | None:
-    metadata = admin.list_topics(topic=name, timeout=timeout_s).topics.get(name)
+    # Ask for the whole cluster's metadata: a metadata request naming one topic makes a broker
+    # with auto.create.topics.enable create it, with the broker's defaults instead of ours.
+    metadata = admin.list_topics(timeout=timeout_s).topics.get(name)
     if metadata is None or metadata.error is not None or not metadata.partitions:
         return None
     partitions = len(metadata.partitions)
@@ -78,6 +81,22 @@ def _describe(admin: AdminClient, name: str, timeout_s: float) -> tuple[int, int
     configs = admin.describe_configs([resource])[resource].result(timeout=timeout_s)
     min_isr = int(configs["min.insync.replicas"].value)
     return partitions, replication, min_isr
+
+
+def _wait_until_visible(admin: AdminClient, specs: Sequence[TopicSpec], timeout_s: float) -> None:
+    """Wait until every broker's metadata shows the new topics with all their partitions."""
+    deadline = time.monotonic() + timeout_s
+    pending = list(specs)
+    while pending:
+        topics = admin.list_topics(timeout=timeout_s).topics
+        pending = [s for s in pending if s.name not in topics or len(topics[s.name].partitions) < s.partitions
+                   or any(len(p.replicas) < s.replication_factor for p in topics[s.name].partitions.values())]
+        if pending and time.monotonic() > deadline:
+            raise TopicMismatchError(
+                f"topics {[s.name for s in pending]} were created but are not visible in the cluster's metadata "
+                f"after {timeout_s:.0f} s; check the brokers with `coinstream stack status`")
+        if pending:
+            time.sleep(0.1)
 
 
 def ensure_topics(admin: AdminClient, specs: Sequence[TopicSpec], timeout_s: float = 30.0,
@@ -110,6 +129,7 @@ def ensure_topics(admin: AdminClient, specs: Sequence[TopicSpec], timeout_s: flo
                 if "TOPIC_ALREADY_EXISTS" not in str(error):
                     raise
             log.info("topic_created", topic=name)
+        _wait_until_visible(admin, missing, timeout_s)
 
     reports: list[TopicReport] = []
     problems: list[str] = []

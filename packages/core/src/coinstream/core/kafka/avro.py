@@ -25,6 +25,7 @@ log = structlog.get_logger(__name__)
 MAGIC_BYTE = 0
 _HEADER = struct.Struct(">bI")
 _TRADE_FIELDS = tuple(f["name"] for f in json.loads(trade_schema_str())["fields"])
+_PYTHON_FIELDS = tuple(Trade.__dataclass_fields__)
 
 
 class SchemaRegistryUnavailableError(Exception):
@@ -69,7 +70,7 @@ class TradeAvroCodec:
 
     def _register(self) -> int:
         url = getattr(self._registry, "_rest_client", None)
-        where = getattr(url, "base_urls", ["the schema registry"])
+        where = ", ".join(getattr(url, "base_urls", None) or ["the schema registry"])
         try:
             schema_id = self._registry.register_schema(self.subject, Schema(self.schema_str, "AVRO"))
         except SchemaRegistryError as error:
@@ -106,10 +107,16 @@ class TradeAvroCodec:
             self._writer_schemas[schema_id] = schema
         return schema
 
-    def decode(self, payload: bytes) -> Trade:
-        """Return the Trade in a Confluent-framed payload written with any registered schema version."""
+    def decode_record(self, payload: bytes) -> dict[str, Any]:
+        """Return the record in a Confluent-framed payload, resolved from its writer schema (any
+        registered version) to this codec's schema, as a dict."""
         schema_id = decode_wire_header(payload)
         buffer = io.BytesIO(payload)
         buffer.seek(_HEADER.size)
         record = fastavro.schemaless_reader(buffer, self._writer_schema(schema_id), self._schema)
-        return Trade.from_avro_dict(record)  # type: ignore[arg-type]
+        return dict(record)  # type: ignore[arg-type]
+
+    def decode(self, payload: bytes) -> Trade:
+        """Return the Trade in a Confluent-framed payload (fields newer than Trade are left out)."""
+        record = self.decode_record(payload)
+        return Trade.from_avro_dict({name: record[name] for name in _PYTHON_FIELDS})

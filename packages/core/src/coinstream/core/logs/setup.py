@@ -69,6 +69,7 @@ def configure_logging(level: str = "info", fmt: LogFormat = "auto", stream: Text
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(numeric_level)
+    logging.captureWarnings(True)  # warnings (a plugin that failed to load) become log records
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(numeric_level, logging.WARNING))
 

@@ -1,0 +1,43 @@
+"""Each package stands alone: coinstream-core in a venv of its own, without the other packages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+def run(*command: str | Path, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run([str(part) for part in command], capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def test_core_alone_installs_and_lists_only_itself(tmp_path):
+    environment = tmp_path / "core-only"
+    venv.EnvBuilder(with_pip=True).create(environment)
+    python = environment / "bin" / "python"
+    run(python, "-m", "pip", "install", "-q", "--disable-pip-version-check", ROOT / "packages" / "core")
+
+    report = json.loads(run(environment / "bin" / "coinstream", "plugins", "--json",
+                            env={"PATH": f"{environment / 'bin'}", "HOME": str(tmp_path)}))
+
+    assert [d["distribution"] for d in report["distributions"]] == ["coinstream-core"]
+    assert report["failed"] == []
+    installed = run(python, "-m", "pip", "list", "--format=json")
+    names = {package["name"] for package in json.loads(installed)}
+    assert "coinstream-core" in names
+    assert not names & {"coinstream-source-tiingo", "coinstream-spark-transforms", "coinstream-sink-s3",
+                        "pyspark", "delta-spark", "apache-airflow"}
+    # a command of a package that is not installed says which one to install
+    missing = subprocess.run([environment / "bin" / "coinstream", "process", "x.toml"], capture_output=True,
+                             text=True, env={"PATH": f"{environment / 'bin'}", "HOME": str(tmp_path)})
+    assert missing.returncode == 1
+    assert "pip install coinstream-spark-transforms" in missing.stderr
