@@ -72,3 +72,11 @@ def test_dead_letter_headers_carry_reason_source_and_position():
     assert headers["coinstream.source"] == b"tiingo"
     assert headers["coinstream.frame_sequence"] == b"12"
     assert headers["coinstream.message_type"] == b"A"
+
+
+def test_trade_id_format_is_pinned():
+    # Ids are persisted in Kafka and Delta: this value must never change.
+    import hashlib
+
+    expected = hashlib.blake2b("tiingo\x1fsession-a\x1f41\x1f0".encode(), digest_size=16).hexdigest()
+    assert derive_trade_id("tiingo", "session-a", 41) == expected

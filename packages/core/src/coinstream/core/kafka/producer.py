@@ -38,6 +38,7 @@ class DeliveryStats:
     dead_letters_sent: int = 0
     dead_letters_acked: int = 0
     failed: int = 0
+    skipped: int = 0
     last_error: str | None = None
     ack_latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=_LATENCY_SAMPLES))
 
@@ -114,13 +115,22 @@ class TradeProducer:
                       self._on_dead_letter_delivery, dead_letter.headers())
         self.stats.dead_letters_sent += 1
 
-    def send(self, records: Iterable[Trade | DeadLetter]) -> None:
-        """Queue a batch of records, each to its topic, then serve pending delivery reports."""
+    def send(self, records: Iterable[object]) -> None:
+        """Queue a batch of records, each to its topic, then serve pending delivery reports.
+
+        Trades go to the trades topic and dead letters to the dead-letter topic; any other record
+        type (a source's quotes, say) has no topic here and is counted in ``stats.skipped``.
+        """
         for record in records:
             if type(record) is Trade:
                 self.send_trade(record)
+            elif type(record) is DeadLetter:
+                self.send_dead_letter(record)
             else:
-                self.send_dead_letter(record)  # type: ignore[arg-type]
+                if not self.stats.skipped:
+                    log.warning("record_type_not_routed", record_type=type(record).__name__,
+                                hint="only Trade and DeadLetter records have a topic; these are counted and skipped")
+                self.stats.skipped += 1
         self._producer.poll(0)
 
     def poll(self, timeout_s: float = 0.0) -> int:

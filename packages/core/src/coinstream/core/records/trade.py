@@ -12,9 +12,13 @@ from typing import Any
 TRADE_SCHEMA_PATH = Path(__file__).with_name("schemas") / "trade.avsc"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Trade:
-    """One trade. Times are UTC microseconds since the epoch (Avro timestamp-micros)."""
+    """One trade. Times are UTC microseconds since the epoch (Avro timestamp-micros).
+
+    Treat it as immutable. It is not ``frozen`` because a frozen dataclass costs about 3 us per
+    construction, a sixth of the ingestor's per-trade budget at 50,000 trades/s.
+    """
 
     trade_id: str
     ticker: str

@@ -1,0 +1,347 @@
+"""The live websocket feed: connect, subscribe, read, watch for silence, reconnect, decode.
+
+Why picows: every Tiingo trade is its own websocket message, so the per-message cost of the
+client decides the ingest rate. picows parses frames in Cython and hands each one to a plain
+callback with no per-message future or queue; aiohttp and websockets pay for an awaitable per
+message. bench/ws_clients.py measures the three against the simulator (README: Performance).
+
+Frames are collected by the picows callback and decoded in bulk by the consumer: one batch per
+wake-up holds everything that arrived meanwhile, so per-batch overhead is amortised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from coinstream.core import SourceStats, redact_text
+from coinstream.tiingo.backoff import Backoff
+from coinstream.tiingo.errors import TiingoAuthError, TiingoSubscriptionError
+from coinstream.tiingo.protocol import FrameDecoder, Info, ServerError, subscribe_frame
+from coinstream.tiingo.recording import Recorder
+from coinstream.tiingo.settings import TiingoSettings
+from coinstream.tiingo.timestamps import format_iso_micros
+from picows import WSError, WSInvalidStatusError, WSListener, WSMsgType, WSTransport, ws_connect
+
+log = structlog.get_logger(__name__)
+
+AUTH_CODES = frozenset({401, 403})
+RATE_LIMITED = 429
+_MAX_FRAME_BYTES = 4 * 1024 * 1024
+_TEXT = WSMsgType.TEXT
+_BINARY = WSMsgType.BINARY
+_CONTINUATION = WSMsgType.CONTINUATION
+_CLOSE = WSMsgType.CLOSE
+
+
+def now_us() -> int:
+    """Return the current UTC time in microseconds since the epoch."""
+    return time.time_ns() // 1000
+
+
+@dataclass(slots=True)
+class FeedSession:
+    """One websocket connection's feed session; trade ids derive from its id and frame positions."""
+
+    session_id: str
+    started_us: int
+    next_sequence: int = 0
+    subscription_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedGap:
+    """A window with no feed: from the last frame before a drop to the first frame after it."""
+
+    start_us: int
+    end_us: int
+    reason: str
+
+    @property
+    def seconds(self) -> float:
+        """Length of the gap in seconds."""
+        return (self.end_us - self.start_us) / 1_000_000
+
+
+class _Inbox(WSListener):  # type: ignore[misc]
+    """picows listener: queues frame payloads with their receive time; the feed takes them in bulk."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, max_pending: int) -> None:
+        super().__init__()
+        self.loop = loop
+        self.max_pending = max_pending
+        self.frames: list[tuple[bytes, int]] = []
+        self.transport: WSTransport | None = None
+        self.disconnected = False
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self._waiter: asyncio.Future[bool] | None = None
+        self._stamp = 0
+        self._paused = False
+        self._fragments: list[bytes] = []
+
+    # -- picows callbacks (hot path) ---------------------------------------------------------
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        self.transport = transport
+
+    def on_ws_frame(self, transport: WSTransport, frame: Any) -> None:
+        kind = frame.msg_type
+        if kind is _TEXT or kind is _BINARY or kind is _CONTINUATION:
+            if not frame.fin or self._fragments:
+                self._fragments.append(frame.get_payload_as_bytes())
+                if not frame.fin:
+                    return
+                payload = b"".join(self._fragments)
+                self._fragments.clear()
+            else:
+                payload = frame.get_payload_as_bytes()
+            # One clock read per socket read: frames that arrived together share it.
+            stamp = self._stamp or now_us()
+            self._stamp = 0 if frame.last_in_buffer else stamp
+            self.frames.append((payload, stamp))
+            waiter = self._waiter
+            if waiter is not None:
+                self._waiter = None
+                waiter.set_result(True)
+            if len(self.frames) >= self.max_pending and not self._paused:
+                self._paused = True
+                transport.underlying_transport.pause_reading()
+        elif kind is _CLOSE:
+            self._stamp = 0
+            code = frame.get_close_code()
+            self.close_code = int(code.value) if code is not None else 1005
+            self.close_reason = (frame.get_close_message() or b"").decode(errors="replace")
+            if code is not None:
+                transport.send_close(code)
+            else:
+                transport.send_close()
+            transport.disconnect()
+        else:
+            self._stamp = 0
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        self.disconnected = True
+        self._wake(True)
+
+    # -- consumer side ---------------------------------------------------------------------------
+    def take(self) -> list[tuple[bytes, int]]:
+        frames = self.frames
+        self.frames = []
+        if self._paused and self.transport is not None:
+            self._paused = False
+            self.transport.underlying_transport.resume_reading()
+        return frames
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait for a frame or a disconnect; False when ``timeout`` seconds passed in silence."""
+        waiter = self.loop.create_future()
+        self._waiter = waiter
+        timer = self.loop.call_later(timeout, self._wake, False)
+        try:
+            return await waiter
+        finally:
+            timer.cancel()
+            self._waiter = None
+
+    def _wake(self, value: bool) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            self._waiter = None
+            waiter.set_result(value)
+
+    def disconnect(self) -> None:
+        if self.transport is not None and not self.disconnected:
+            self.transport.disconnect(graceful=False)
+        self._wake(True)
+
+
+class _Reconnect(Exception):
+    """The connection is over; reconnect after at least ``floor`` seconds."""
+
+    def __init__(self, reason: str, floor: float = 0.0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.floor = floor
+
+
+class TiingoFeed:
+    """Reads the websocket feed for ever (until :meth:`close`), reconnecting as needed."""
+
+    def __init__(self, settings: TiingoSettings, decoder: FrameDecoder, stats: SourceStats,
+                 recorder: Recorder | None = None) -> None:
+        self.settings = settings
+        self.decoder = decoder
+        self.stats = stats
+        self.recorder = recorder
+        self.gaps: list[FeedGap] = []
+        self.session: FeedSession | None = None
+        self._closing = asyncio.Event()
+        self._inbox: _Inbox | None = None
+        self._gap_start: tuple[int, str] | None = None
+        self._last_frame_us = 0
+        self._connections = 0
+        stats.extra.setdefault("connect_failures", 0)
+
+    async def close(self) -> None:
+        """Stop: the batch iterator ends after the batch in hand."""
+        self._closing.set()
+        if self._inbox is not None:
+            self._inbox.disconnect()
+
+    async def batches(self) -> AsyncIterator[list[Any]]:
+        """Yield lists of records (trades, quotes, dead letters) as frames arrive."""
+        backoff = Backoff(self.settings.reconnect_initial_s, self.settings.reconnect_max_s)
+        while not self._closing.is_set():
+            inbox = await self._connect(backoff)
+            if inbox is None:
+                return
+            self._inbox = inbox
+            try:
+                async for batch in self._read(inbox, backoff):
+                    yield batch
+                return  # closing
+            except _Reconnect as reconnect:
+                self._open_gap(reconnect.reason)
+                delay = backoff.next_delay(floor=reconnect.floor)
+                log.warning("feed_reconnecting", reason=reconnect.reason, delay_s=round(delay, 3),
+                            attempt=backoff.attempts, session_id=self.session.session_id if self.session else None)
+                await self._pause(delay)
+            finally:
+                inbox.disconnect()
+                self._inbox = None
+
+    async def _connect(self, backoff: Backoff) -> _Inbox | None:
+        """Connect and subscribe, retrying with backoff; None when closing. Raises for a bad key."""
+        loop = asyncio.get_running_loop()
+        settings = self.settings
+        while not self._closing.is_set():
+            floor = 0.0
+            try:
+                transport, inbox = await asyncio.wait_for(
+                    ws_connect(lambda: _Inbox(loop, settings.max_pending_frames), settings.url,
+                               websocket_handshake_timeout=settings.connect_timeout_s,
+                               max_frame_size=_MAX_FRAME_BYTES, enable_auto_pong=True),
+                    settings.connect_timeout_s)
+            except WSInvalidStatusError as error:
+                status = int(error.response.status) if error.response is not None else None
+                if status in AUTH_CODES:
+                    raise TiingoAuthError(
+                        f"{settings.url} refused the websocket upgrade with HTTP {status}: the API key was "
+                        "rejected or is not entitled to the crypto feed; check COINSTREAM_TIINGO_API_KEY") from None
+                floor = settings.rate_limited_s if status == RATE_LIMITED else 0.0
+                reason = f"HTTP {status}"
+            except (TimeoutError, OSError, WSError) as error:
+                reason = redact_text(f"{type(error).__name__}: {error}")
+            else:
+                return self._start_session(transport, inbox)
+            self.stats.extra["connect_failures"] += 1
+            delay = backoff.next_delay(floor=floor)
+            log.warning("feed_connect_failed", url=settings.url, error=reason, attempt=backoff.attempts,
+                        delay_s=round(delay, 3))
+            await self._pause(delay)
+        return None
+
+    def _start_session(self, transport: WSTransport, inbox: _Inbox) -> _Inbox:
+        started = now_us()
+        session = FeedSession(f"{started}-{secrets.token_hex(4)}", started)
+        self.session = session
+        self._connections += 1
+        if self._connections > 1:
+            self.stats.reconnects += 1
+        settings = self.settings
+        transport.send(_TEXT, subscribe_frame(settings.api_key_text(), settings.threshold_level,
+                                              list(settings.tickers)))
+        if self.recorder is not None:
+            self.recorder.start_session(session.session_id, started, url=settings.url,
+                                        threshold_level=settings.threshold_level, tickers=list(settings.tickers))
+        log.info("feed_connected", url=settings.url, session_id=session.session_id,
+                 threshold_level=settings.threshold_level, tickers=len(settings.tickers))
+        return inbox
+
+    async def _read(self, inbox: _Inbox, backoff: Backoff) -> AsyncIterator[list[Any]]:
+        session = self.session
+        assert session is not None
+        decode = self.decoder.decode
+        recorder = self.recorder
+        timeout = self.settings.heartbeat_timeout_s
+        session_id = session.session_id
+        while not self._closing.is_set():
+            if not inbox.frames:
+                if inbox.disconnected:
+                    raise _Reconnect(f"closed by server (code {inbox.close_code}, {inbox.close_reason!r})"
+                                     if inbox.close_code is not None else "connection lost")
+                if not await inbox.wait(timeout):
+                    log.warning("feed_silent", session_id=session_id, seconds=timeout)
+                    raise _Reconnect(f"no frame for {timeout} s (heartbeat timeout)")
+                continue
+            frames = inbox.take()
+            self._last_frame_us = frames[-1][1]
+            if self._gap_start is not None:
+                self._close_gap(frames[0][1])
+            records: list[Any] = []
+            stop: BaseException | None = None
+            sequence = session.next_sequence
+            for raw, received in frames:
+                control = decode(raw, session_id, sequence, received, records)
+                sequence += 1
+                if recorder is not None:
+                    recorder.frame(received, raw)
+                if control is not None:
+                    stop = self._on_control(control, session, backoff)
+                    if stop is not None:
+                        break
+            session.next_sequence = sequence
+            if recorder is not None:
+                recorder.flush()
+            if records:
+                yield records
+            if stop is not None:
+                raise stop
+
+    def _on_control(self, control: Any, session: FeedSession, backoff: Backoff) -> BaseException | None:
+        if isinstance(control, Info):
+            if control.subscription_id is not None:
+                session.subscription_id = control.subscription_id
+                backoff.reset()
+                log.info("feed_subscribed", session_id=session.session_id, subscription_id=control.subscription_id)
+            return None
+        if not isinstance(control, ServerError):
+            return None  # heartbeat: arrival alone proves the connection lives
+        message = redact_text(control.message)
+        log.error("feed_error_frame", session_id=session.session_id, code=control.code, message=message)
+        if control.code in AUTH_CODES:
+            return TiingoAuthError(
+                f"{self.settings.url} rejected the API key (E {control.code}: {message!r}); set a valid, "
+                "entitled key in COINSTREAM_TIINGO_API_KEY. Not retrying: the same key would fail again.")
+        if control.code == 400:
+            return TiingoSubscriptionError(
+                f"{self.settings.url} refused the subscription (E 400: {message!r}); check threshold_level="
+                f"{self.settings.threshold_level} and tickers in the [source.settings] of the pipeline")
+        floor = self.settings.rate_limited_s if control.code == RATE_LIMITED else 0.0
+        return _Reconnect(f"error frame {control.code}: {message}", floor)
+
+    def _open_gap(self, reason: str) -> None:
+        if self._gap_start is None:
+            self._gap_start = (self._last_frame_us or now_us(), reason)
+
+    def _close_gap(self, first_frame_us: int) -> None:
+        assert self._gap_start is not None
+        start_us, reason = self._gap_start
+        self._gap_start = None
+        gap = FeedGap(start_us, first_frame_us, reason)
+        self.gaps.append(gap)
+        self.stats.gaps += 1
+        log.warning("feed_gap", gap_start=format_iso_micros(gap.start_us), gap_end=format_iso_micros(gap.end_us),
+                    seconds=round(gap.seconds, 3), reason=reason,
+                    session_id=self.session.session_id if self.session else None)
+
+    async def _pause(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._closing.wait(), seconds)
+        except TimeoutError:
+            pass

@@ -1,0 +1,12 @@
+"""A Tiingo-protocol simulator: the websocket feed and REST API on loopback, fast and faulty on demand.
+
+Start it in-process (``async with Simulator(SimulatorConfig(rate=1000)) as sim: sim.url``) or
+from the CLI (``coinstream simulate``).
+"""
+
+from coinstream.tiingo.simulator.faults import MALFORMED, FaultPlan, Malformed
+from coinstream.tiingo.simulator.market import EXCHANGE_WEIGHTS, Market
+from coinstream.tiingo.simulator.server import Simulator, SimulatorConfig, SimulatorStats
+
+__all__ = ["EXCHANGE_WEIGHTS", "MALFORMED", "FaultPlan", "Malformed", "Market", "Simulator", "SimulatorConfig",
+           "SimulatorStats"]

@@ -1,0 +1,455 @@
+"""The simulator's server: Tiingo's websocket feed and REST API on one loopback port.
+
+A hand-written asyncio protocol rather than a web framework: server frames are unmasked, so
+whole chunks of frames are built as one string and written with one ``transport.write``; that
+keeps the simulator well ahead of the ingestor it feeds (bench/ws_clients.py measures it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self
+
+import orjson
+import structlog
+from coinstream.tiingo.protocol import HEARTBEAT_FRAME, error_frame, info_frame
+from coinstream.tiingo.recording import RecordedFrame, Recorder, read_recording
+from coinstream.tiingo.simulator.faults import EXTRA_ITEMS_PAYLOAD, MALFORMED, NO_FAULTS, FaultPlan
+from coinstream.tiingo.simulator.market import Market, MarketView
+from coinstream.tiingo.simulator.rest import RestApi
+from coinstream.tiingo.simulator.wire import (
+    MAX_HEAD,
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    ClientFrameReader,
+    Request,
+    frame,
+    http_response,
+    parse_request,
+    text_frames,
+    upgrade_response,
+)
+
+log = structlog.get_logger(__name__)
+
+CHUNK = 2_000
+_HIGH_WATER = 4 * 1024 * 1024
+_FIRST_SUBSCRIPTION_ID = 49_792_869
+
+
+@dataclass
+class SimulatorConfig:
+    """How the simulator behaves. ``rate`` 0 means as fast as the client reads."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    rate: float = 100.0
+    tickers: int = 2_000
+    seed: int = 7
+    api_key: str | None = None
+    heartbeat_interval_s: float = 10.0
+    quote_share: float = 0.5
+    faults: FaultPlan = NO_FAULTS
+    record: Path | None = None
+    replay: Path | None = None
+    speed: float = 1.0
+    max_frames: int | None = None
+
+
+@dataclass
+class SimulatorStats:
+    """What the simulator saw and sent; tests assert on it."""
+
+    connections: int = 0
+    subscriptions: int = 0
+    rejected: int = 0
+    frames_sent: int = 0
+    trades_sent: int = 0
+    malformed_sent: int = 0
+    drops: int = 0
+    subscribe_requests: list[dict[str, Any]] = field(default_factory=list)
+    request_targets: list[str] = field(default_factory=list)
+
+
+class Simulator:
+    """The simulator, startable in-process: ``async with Simulator(config) as sim: sim.url``."""
+
+    def __init__(self, config: SimulatorConfig | None = None, market: Market | None = None) -> None:
+        self.config = config or SimulatorConfig()
+        self.market = market or Market(seed=self.config.seed, ticker_count=self.config.tickers)
+        self.stats = SimulatorStats()
+        self.rest = RestApi(self.market, self.config.api_key, self.config.faults)
+        self.recorder = Recorder(self.config.record) if self.config.record else None
+        self.replay_frames: list[RecordedFrame] | None = None
+        if self.config.replay:
+            self.replay_frames = [e for e in read_recording(self.config.replay) if isinstance(e, RecordedFrame)]
+        self._server: asyncio.Server | None = None
+        self._connections: set[_Connection] = set()
+        self._subscription_ids = itertools.count(_FIRST_SUBSCRIPTION_ID)
+        self._recording_taken = False
+        self.port = self.config.port
+
+    @property
+    def url(self) -> str:
+        """The websocket URL clients connect to."""
+        return f"ws://{self.config.host}:{self.port}/crypto"
+
+    @property
+    def rest_url(self) -> str:
+        """The REST base URL."""
+        return f"http://{self.config.host}:{self.port}"
+
+    async def start(self) -> None:
+        """Listen on the configured host and port (port 0 picks a free one)."""
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(lambda: _Connection(self), self.config.host, self.config.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("simulator_started", url=self.url, rest_url=self.rest_url, rate=self.config.rate,
+                 tickers=len(self.market.tickers), seed=self.config.seed)
+
+    async def stop(self) -> None:
+        """Close every connection and stop listening."""
+        if self._server is not None:
+            self._server.close()
+        for connection in list(self._connections):
+            connection.abort()
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+        if self.recorder is not None:
+            self.recorder.close()
+        log.info("simulator_stopped", frames_sent=self.stats.frames_sent, connections=self.stats.connections)
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
+
+    def next_subscription_id(self) -> int:
+        return next(self._subscription_ids)
+
+    def take_recorder(self) -> Recorder | None:
+        """The recorder, for the first subscribed connection only (one session per file)."""
+        if self.recorder is None or self._recording_taken:
+            return None
+        self._recording_taken = True
+        return self.recorder
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection: HTTP requests until a websocket upgrade, then the feed."""
+
+    def __init__(self, simulator: Simulator) -> None:
+        self.sim = simulator
+        self.transport: asyncio.Transport | None = None
+        self.head = bytearray()
+        self.reader: ClientFrameReader | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.number = 0
+        self.closed = False
+        self.can_write = asyncio.Event()
+        self.can_write.set()
+
+    # -- asyncio protocol -------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.set_write_buffer_limits(high=_HIGH_WATER)
+        self.sim._connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.can_write.set()
+        self.sim._connections.discard(self)
+        if self.task is not None:
+            self.task.cancel()
+
+    def pause_writing(self) -> None:
+        self.can_write.clear()
+
+    def resume_writing(self) -> None:
+        self.can_write.set()
+
+    def data_received(self, data: bytes) -> None:
+        if self.reader is not None:
+            try:
+                messages = self.reader.feed(data)
+            except ValueError:
+                self.abort()
+                return
+            for opcode, payload in messages:
+                self._on_message(opcode, payload)
+            return
+        self.head += data
+        while not self.closed and self.reader is None:
+            end = self.head.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self.head) > MAX_HEAD:
+                    self.abort()
+                return
+            raw, rest = bytes(self.head[:end]), bytes(self.head[end + 4:])
+            self.head = bytearray()
+            try:
+                request = parse_request(raw)
+            except ValueError:
+                self.write(http_response(400, b'{"detail":"Bad request."}'))
+                self.abort()
+                return
+            self.sim.stats.request_targets.append(request.path + ("?" + "&".join(
+                f"{k}={v}" for k, v in request.query.items()) if request.query else ""))
+            self._on_request(request)
+            if rest:
+                self.data_received(rest)
+
+    # -- HTTP ----------------------------------------------------------------------------------------
+    def _on_request(self, request: Request) -> None:
+        if not request.wants_websocket:
+            self.write(self.sim.rest.handle(request))
+            return
+        key = request.headers.get("sec-websocket-key")
+        if request.path != "/crypto" or not key:
+            self.write(http_response(404 if key else 400, b'{"detail":"Websocket endpoint is /crypto."}'))
+            self.abort()
+            return
+        self.sim.stats.connections += 1
+        self.number = self.sim.stats.connections
+        self.reader = ClientFrameReader()
+        self.write(upgrade_response(key))
+
+    # -- websocket -----------------------------------------------------------------------------------
+    def _on_message(self, opcode: int, payload: bytes) -> None:
+        if opcode == OP_CLOSE:
+            self.write(frame(payload[:2] or b"\x03\xe8", OP_CLOSE))
+            self.abort()
+        elif opcode == OP_PING:
+            self.write(frame(payload, OP_PONG))
+        elif opcode == OP_TEXT:
+            self._on_subscribe(payload)
+
+    def _refuse(self, code: int, message: str) -> None:
+        self.sim.stats.rejected += 1
+        self.write(frame(error_frame(code, message)) + frame(b"\x03\xf0", OP_CLOSE))  # 1008 policy
+        self.close_soon()
+
+    def _on_subscribe(self, payload: bytes) -> None:
+        sim = self.sim
+        try:
+            request = orjson.loads(payload)
+            assert isinstance(request, dict)
+        except (orjson.JSONDecodeError, AssertionError):
+            self._refuse(400, "Expected a JSON object with eventName, authorization and eventData.")
+            return
+        event_data = request.get("eventData") if isinstance(request.get("eventData"), dict) else {}
+        authorization = request.get("authorization")
+        sim.stats.subscribe_requests.append({
+            "eventName": request.get("eventName"), "eventData": event_data,
+            "authorized": sim.config.api_key is None or authorization == sim.config.api_key})
+        if request.get("eventName") != "subscribe":
+            self._refuse(400, f"Unknown eventName {request.get('eventName')!r}.")
+            return
+        if sim.config.api_key is not None and authorization != sim.config.api_key:
+            self._refuse(401, "Invalid API key or the key is not entitled to this service.")
+            return
+        threshold = event_data.get("thresholdLevel", 5)
+        if str(threshold) not in ("2", "5"):
+            self._refuse(400, f"thresholdLevel must be 2 or 5, got {threshold!r}.")
+            return
+        tickers = event_data.get("tickers")
+        if tickers is not None and not (isinstance(tickers, list) and all(isinstance(t, str) for t in tickers)):
+            self._refuse(400, "tickers must be a list of strings.")
+            return
+        if sim.stats.subscriptions < sim.config.faults.reject_first:
+            sim.stats.subscriptions += 1
+            self._refuse(sim.config.faults.reject_code, "Simulated refusal.")
+            return
+        if self.task is not None:
+            return  # already streaming; a second subscribe changes nothing here
+        sim.stats.subscriptions += 1
+        subscription_id = sim.next_subscription_id()
+        names = [t.lower() for t in tickers] if tickers else None
+        self.task = asyncio.get_running_loop().create_task(
+            _Stream(self, subscription_id, int(threshold), names).run())
+
+    # -- writing -----------------------------------------------------------------------------------
+    def write(self, data: bytes) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.write(data)
+
+    def close_soon(self) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.close()  # flushes what was written first
+
+    def abort(self) -> None:
+        if self.transport is not None and not self.closed:
+            self.transport.abort()
+        self.closed = True
+
+
+class _Stream:
+    """Sends I, then data frames at the configured rate with heartbeats and faults, until closed."""
+
+    def __init__(self, connection: _Connection, subscription_id: int, threshold: int, tickers: list[str] | None):
+        self.conn = connection
+        self.sim = connection.sim
+        self.config = connection.sim.config
+        self.faults = self.config.faults
+        self.subscription_id = subscription_id
+        self.threshold = threshold
+        self.tickers = tickers
+        self.connection_faults = self.faults.applies_to(connection.number)
+        self.recorder = self.sim.take_recorder()
+        self.sent = 0  # data frames sent (counts for fault positions)
+
+    def emit(self, texts: list[str]) -> None:
+        """Write text payloads as frames in one write (and record them)."""
+        if not texts:
+            return
+        self.conn.write(text_frames(texts))
+        stats = self.sim.stats
+        stats.frames_sent += len(texts)
+        if self.recorder is not None:
+            stamp = time.time_ns() // 1000
+            for text in texts:
+                self.recorder.frame(stamp, text.encode())
+            self.recorder.flush()
+
+    async def run(self) -> None:
+        started_us = time.time_ns() // 1000
+        if self.recorder is not None:
+            self.recorder.start_session(f"{started_us}-sim{self.subscription_id}", started_us,
+                                        subscription_id=self.subscription_id, threshold_level=self.threshold,
+                                        tickers=self.tickers or ["*"])
+        try:
+            if self.sim.replay_frames is not None:
+                await self._replay(self.sim.replay_frames)
+            else:
+                self.emit([info_frame(self.subscription_id).decode()])
+                await self._generate(self.sim.market.view(self.tickers, self.config.seed + self.conn.number))
+        except asyncio.CancelledError:
+            pass
+        finally:
+            if self.recorder is not None:
+                self.recorder.flush()
+
+    async def _generate(self, view: MarketView) -> None:
+        config, faults, conn = self.config, self.faults, self.conn
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        next_heartbeat = start + config.heartbeat_interval_s
+        next_burst = start + faults.burst_every_s if faults.burst_every_s else float("inf")
+        drop_at = start + faults.drop_every_s if faults.drop_every_s and self.connection_faults else float("inf")
+        bonus = 0
+        limit = config.max_frames
+        while not conn.closed:
+            now = loop.time()
+            if now >= drop_at:
+                self._drop()
+                return
+            if now >= next_heartbeat:
+                self.emit([HEARTBEAT_FRAME.decode()])
+                next_heartbeat = now + config.heartbeat_interval_s
+            if now >= next_burst:
+                bonus += faults.burst_size
+                next_burst = now + (faults.burst_every_s or 0)
+            due = CHUNK if config.rate <= 0 else int((now - start) * config.rate) + bonus - self.sent
+            if limit is not None:
+                due = min(due, limit - self.sent)
+                if due <= 0:
+                    await asyncio.sleep(config.heartbeat_interval_s)  # bounded run: only heartbeats now
+                    continue
+            due = min(due, CHUNK)
+            if due > 0 and not view.empty:
+                stop = self._cut(due)
+                texts = self._payloads(view, stop if stop is not None else due)
+                self.emit(texts)
+                self.sent += len(texts)
+                if stop is not None and await self._connection_fault():
+                    return
+            if config.rate <= 0:
+                await conn.can_write.wait()
+                await asyncio.sleep(0)
+            else:
+                wait = (self.sent - bonus + 1) / config.rate - (loop.time() - start)
+                await asyncio.sleep(min(max(wait, 0.002), 0.05, max(next_heartbeat - loop.time(), 0.0)))
+
+    def _cut(self, due: int) -> int | None:
+        """How many frames to send before a drop/close/silence fault fires in this chunk, or None."""
+        if not self.connection_faults:
+            return None
+        marks = [m for m in (self.faults.drop_after, self.faults.close_after, self.faults.silence_after)
+                 if m is not None and self.sent < m <= self.sent + due]
+        return min(marks) - self.sent if marks else None
+
+    def _payloads(self, view: MarketView, count: int) -> list[str]:
+        now_us = time.time_ns() // 1000
+        if self.threshold == 2 and self.config.quote_share > 0:
+            quotes = sum(1 for _ in range(count) if view.rng.random() < self.config.quote_share)
+            texts = view.trade_texts(count - quotes, now_us) + view.quote_texts(quotes, now_us)
+            view.rng.shuffle(texts)
+        else:
+            texts = view.trade_texts(count, now_us)
+        faults, first = self.faults, self.sent + 1
+        if faults.malformed_every or faults.extra_items_every:
+            kinds = faults.malformed_kinds
+            for position in range(first, first + count):
+                if faults.malformed_every and position % faults.malformed_every == 0:
+                    kind = kinds[(position // faults.malformed_every - 1) % len(kinds)]
+                    texts[position - first] = MALFORMED[kind].payload.decode()
+                    self.sim.stats.malformed_sent += 1
+                elif faults.extra_items_every and position % faults.extra_items_every == 0:
+                    texts[position - first] = EXTRA_ITEMS_PAYLOAD.decode()
+        self.sim.stats.trades_sent += sum(1 for text in texts if '"data":["T"' in text)
+        return texts
+
+    async def _connection_fault(self) -> bool:
+        """Apply the drop/close/silence fault that is due now; True when the stream is over."""
+        faults = self.faults
+        if faults.drop_after == self.sent:
+            self._drop()
+            return True
+        if faults.close_after == self.sent:
+            self.conn.write(frame(b"\x03\xf4service restarting", OP_CLOSE))  # 1012
+            self.conn.close_soon()
+            self.sim.stats.drops += 1
+            return True
+        if faults.silence_after == self.sent:
+            log.info("simulator_silent", connection=self.conn.number, seconds=faults.silence_s)
+            if faults.silence_s == float("inf"):
+                await asyncio.Event().wait()  # until the client gives up and the task is cancelled
+            await asyncio.sleep(faults.silence_s)
+        return False
+
+    def _drop(self) -> None:
+        self.sim.stats.drops += 1
+        log.info("simulator_drop", connection=self.conn.number, frames=self.sent)
+        self.conn.abort()
+
+    async def _replay(self, frames: list[RecordedFrame]) -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        speed = self.config.speed
+        first_us = frames[0].received_us if frames else 0
+        index = 0
+        while index < len(frames) and not self.conn.closed:
+            elapsed_us = (loop.time() - start) * 1_000_000 * speed if speed > 0 else float("inf")
+            batch = []
+            while index < len(frames) and frames[index].received_us - first_us <= elapsed_us and len(batch) < CHUNK:
+                batch.append(frames[index].raw.decode())
+                index += 1
+            self.emit(batch)
+            self.sent += len(batch)
+            await self.conn.can_write.wait()
+            if index < len(frames) and speed > 0:
+                due = start + (frames[index].received_us - first_us) / 1_000_000 / speed
+                await asyncio.sleep(max(0.0, min(due - loop.time(), 0.05)))
+            else:
+                await asyncio.sleep(0)
+        log.info("simulator_replay_done", frames=self.sent, connection=self.conn.number)

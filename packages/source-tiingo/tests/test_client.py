@@ -1,0 +1,214 @@
+"""The source against the in-process simulator: every message type and every fault."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import pytest
+import structlog
+from coinstream.core import DeadLetter, SourceRecord, Trade
+from coinstream.tiingo import Quote, TiingoAuthError, TiingoSubscriptionError
+from coinstream.tiingo.simulator import MALFORMED, FaultPlan
+from structlog.testing import capture_logs
+
+
+def trades(records: list[SourceRecord]) -> list[Trade]:
+    return [r for r in records if isinstance(r, Trade)]
+
+
+async def test_firehose_trades_flow_with_unique_ids_and_metadata_pairs(simulator_factory, collect, make_source) -> None:
+    sim = await simulator_factory()
+    source = make_source(sim)
+    records = await collect(source, lambda rs: len(rs) >= 500)
+    got = trades(records)
+    assert len(got) == len(records)  # no dead letters, no quotes at level 5
+    assert len({t.trade_id for t in got}) == len(got)
+    assert {t.exchange for t in got} <= {
+        "huobi",
+        "binance",
+        "mexc",
+        "kucoin",
+        "poloniex",
+        "okex",
+        "bybit",
+        "gdax",
+        "indodax",
+        "bibox",
+        "kraken",
+        "meteora",
+        "uniswapv3polygon",
+        "balancer",
+        "balancerarbitrum",
+        "curvefi3",
+        "curvefiarbitrum",
+    }
+    rules = {t.pair_rule for t in got}
+    assert "metadata" in rules
+    for trade in got:
+        if trade.pair_rule == "metadata":
+            assert sim.market.by_name[trade.ticker].base == trade.base_currency
+            assert sim.market.by_name[trade.ticker].quote == trade.quote_currency
+    assert sim.stats.subscribe_requests == [
+        {"eventName": "subscribe", "authorized": True, "eventData": {"thresholdLevel": 5, "tickers": ["*"]}}
+    ]
+    assert (source.stats.trades, source.stats.dead_letters, source.stats.reconnects) == (len(records), 0, 0)
+
+
+async def test_ticker_filter_is_sent_and_honoured(simulator_factory, collect, make_source) -> None:
+    sim = await simulator_factory()
+    wanted = ["btcusdt", "ethusdt"]
+    records = await collect(make_source(sim, tickers=wanted), lambda rs: len(rs) >= 100)
+    assert {t.ticker for t in trades(records)} <= set(wanted)
+    assert {t.ticker for t in trades(records)} == set(wanted)
+    assert sim.stats.subscribe_requests[0]["eventData"] == {"thresholdLevel": 5, "tickers": wanted}
+
+
+async def test_level_two_quotes_are_yielded_only_with_include_quotes(simulator_factory, collect, make_source) -> None:
+    sim = await simulator_factory()
+    records = await collect(
+        make_source(sim, threshold_level=2, include_quotes=True),
+        lambda rs: sum(isinstance(r, Quote) for r in rs) >= 20 and len(trades(rs)) >= 20,
+    )
+    quotes = [r for r in records if isinstance(r, Quote)]
+    assert all(q.bid_price <= q.mid_price <= q.ask_price for q in quotes)
+    source = make_source(sim, threshold_level=2)
+    records = await collect(source, lambda rs: len(rs) >= 50)
+    assert not any(isinstance(r, Quote) for r in records)
+    assert source.stats.extra["quotes"] > 0
+
+
+async def test_heartbeats_are_counted_and_keep_a_quiet_connection_alive(simulator_factory, make_source) -> None:
+    # 10 trades, then only heartbeats every 50 ms: with a 0.5 s silence limit the connection must live
+    sim = await simulator_factory(tickers=50, heartbeat_interval_s=0.05, max_frames=10)
+    source = make_source(sim, heartbeat_timeout_s=0.5)
+    records: list[SourceRecord] = []
+
+    async def read() -> None:
+        async for batch in source.batches():
+            records.extend(batch)
+
+    reader = asyncio.create_task(read())
+    deadline = time.monotonic() + 10
+    while source.stats.extra.get("heartbeats", 0) < 20 and time.monotonic() < deadline and not reader.done():
+        await asyncio.sleep(0.02)
+    await source.close()
+    await asyncio.wait_for(reader, 5)
+    assert source.stats.extra["heartbeats"] >= 20  # about a second of heartbeats, twice the silence limit
+    assert (source.stats.reconnects, sim.stats.connections, len(trades(records))) == (0, 1, 10)
+
+
+async def test_drop_reconnects_resubscribes_and_counts_one_gap(simulator_factory, collect, make_source) -> None:
+    sim = await simulator_factory(faults=FaultPlan(drop_after=200, fault_connections=1))
+    source = make_source(sim)
+    with capture_logs() as logs:
+        records = await collect(source, lambda rs: len(rs) >= 400)
+    assert (sim.stats.drops, sim.stats.subscriptions, source.stats.reconnects, source.stats.gaps) == (1, 2, 1, 1)
+    assert sim.stats.subscribe_requests[0] == sim.stats.subscribe_requests[1]
+    gap = source.gaps[0]
+    assert gap.start_us <= gap.end_us and gap.reason == "connection lost"
+    events = [e for e in logs if e["event"] == "feed_gap"]
+    assert len(events) == 1
+    assert events[0]["gap_start"] <= events[0]["gap_end"] and events[0]["reason"] == "connection lost"
+    # Frame positions restart in the new session, yet no id repeats: the session id differs.
+    got = trades(records)
+    assert len({t.trade_id for t in got}) == len(got)
+    assert len(got) == len(records)
+
+
+async def test_polite_close_reconnects_too(simulator_factory, collect, make_source) -> None:
+    sim = await simulator_factory(faults=FaultPlan(close_after=50, fault_connections=1))
+    source = make_source(sim)
+    await collect(source, lambda rs: len(rs) >= 100)
+    assert (sim.stats.subscriptions, source.stats.reconnects, source.stats.gaps) == (2, 1, 1)
+
+
+async def test_heartbeat_silence_triggers_a_reconnect(simulator_factory, collect, make_source) -> None:
+    sim = await simulator_factory(heartbeat_interval_s=60, faults=FaultPlan(silence_after=50, fault_connections=1))
+    source = make_source(sim, heartbeat_timeout_s=0.3)
+    with capture_logs() as logs:
+        await collect(source, lambda rs: len(rs) >= 100)
+    assert (sim.stats.subscriptions, source.stats.reconnects, source.stats.gaps) == (2, 1, 1)
+    assert [e["seconds"] for e in logs if e["event"] == "feed_silent"] == [0.3]
+    assert source.gaps[0].reason == "no frame for 0.3 s (heartbeat timeout)"
+
+
+async def test_rate_limited_subscription_backs_off_then_streams(simulator_factory, collect, make_source) -> None:
+    sim = await simulator_factory(faults=FaultPlan(reject_first=1, reject_code=429))
+    source = make_source(sim, rate_limited_s=0.05)
+    records = await collect(source, lambda rs: len(rs) >= 50)
+    assert (sim.stats.rejected, sim.stats.subscriptions) == (1, 2)
+    assert len(trades(records)) == len(records)
+
+
+async def test_refused_subscription_stops_with_a_clear_error(simulator_factory, collect, make_source) -> None:
+    sim = await simulator_factory(faults=FaultPlan(reject_first=5, reject_code=400))
+    with pytest.raises(TiingoSubscriptionError, match="refused the subscription .*threshold_level=5"):
+        await collect(make_source(sim), lambda rs: False)
+    assert sim.stats.subscriptions == 1
+
+
+@pytest.mark.parametrize("metadata", [False, True], ids=["e-frame-401", "rest-http-401"])
+async def test_rejected_key_stops_at_once_without_showing_the_key(
+    simulator_factory, metadata: bool, collect, make_source
+) -> None:
+    sim = await simulator_factory(api_key="the-right-key")
+    wrong = "wrong-key-7c1e2d"
+    with pytest.raises(TiingoAuthError) as raised:
+        await collect(make_source(sim, api_key=wrong, metadata=metadata), lambda rs: False)
+    message = str(raised.value)
+    assert "COINSTREAM_TIINGO_API_KEY" in message and wrong not in message
+    assert sim.stats.connections == (0 if metadata else 1)
+    assert sim.stats.rejected == (0 if metadata else 1)
+
+
+async def test_right_key_is_accepted_and_never_in_a_url(simulator_factory, collect, make_source) -> None:
+    key = "the-right-key-93b1"
+    sim = await simulator_factory(api_key=key)
+    records = await collect(make_source(sim, api_key=key), lambda rs: len(rs) >= 20)
+    assert len(trades(records)) == len(records)
+    assert sim.stats.subscribe_requests[0]["authorized"] is True
+    assert sim.stats.request_targets and all(key not in target for target in sim.stats.request_targets)
+
+
+async def test_malformed_frames_become_dead_letters_and_the_stream_goes_on(
+    simulator_factory, collect, make_source
+) -> None:
+    every = 7
+    sim = await simulator_factory(faults=FaultPlan(malformed_every=every))
+    source = make_source(sim, threshold_level=5)
+    kinds = list(MALFORMED)
+    records = await collect(
+        source, lambda rs: sum(isinstance(r, DeadLetter) for r in rs) >= len(kinds) and len(trades(rs)) >= 100
+    )
+    letters = [r for r in records if isinstance(r, DeadLetter)]
+    for kind, letter in zip(kinds, letters, strict=False):
+        malformed = MALFORMED[kind]
+        assert letter.raw == malformed.payload
+        assert letter.reason.startswith(malformed.field + ":") and malformed.shown in letter.reason, letter.reason
+    # frame 0 is the I frame, so the n-th data frame sits at sequence n
+    assert [letter.frame_sequence for letter in letters[:3]] == [every, 2 * every, 3 * every]
+    assert source.stats.dead_letters == len(letters) and source.stats.reconnects == 0
+
+
+async def test_api_key_never_reaches_the_logs(
+    simulator_factory, caplog: pytest.LogCaptureFixture, collect, make_source
+) -> None:
+    key = "secret-key-d41d8cd9"
+    sim = await simulator_factory(api_key=key, faults=FaultPlan(drop_after=30, fault_connections=1, malformed_every=10))
+    caplog.set_level(logging.DEBUG)
+    structlog.configure(
+        processors=[structlog.processors.format_exc_info, structlog.processors.KeyValueRenderer()],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+    )
+    try:
+        with capture_logs() as logs:
+            await collect(make_source(sim, api_key=key), lambda rs: len(rs) >= 60)
+            with pytest.raises(TiingoAuthError) as raised:
+                await collect(make_source(sim, api_key=key + "-wrong", metadata=False), lambda rs: False)
+    finally:
+        structlog.reset_defaults()
+    assert any(e["event"] == "feed_gap" for e in logs)
+    assert all(key not in repr(event) for event in logs)
+    assert key not in caplog.text and key not in str(raised.value)

@@ -1,0 +1,87 @@
+"""Recording and replaying sessions: same sessions and positions give the same trade ids."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+from coinstream.core import DeadLetter, Trade, derive_trade_id
+from coinstream.tiingo import build_source
+from coinstream.tiingo.recording import RecordedFrame, RecordedSession, RecordingError, read_recording
+from coinstream.tiingo.simulator import FaultPlan
+
+
+async def test_live_session_replays_to_identical_records(
+    simulator_factory, tmp_path: Path, collect, make_source
+) -> None:
+    sim = await simulator_factory(faults=FaultPlan(drop_after=150, malformed_every=40, fault_connections=1))
+    path = tmp_path / "session.jsonl"
+    source = make_source(sim, record=str(path), metadata=False)
+    live = await collect(source, lambda rs: len(rs) >= 300)
+    sessions = [e for e in read_recording(path) if isinstance(e, RecordedSession)]
+    assert len(sessions) == 2 and sessions[0].session_id != sessions[1].session_id
+
+    replayed = await _replay(path)
+    # the live run stopped after the batch that crossed 300; the recording holds exactly those frames
+    assert replayed == live
+    assert any(isinstance(r, DeadLetter) for r in replayed)
+    assert len({r.trade_id for r in replayed if isinstance(r, Trade)}) == sum(isinstance(r, Trade) for r in replayed)
+
+
+async def _replay(path: Path, **settings: object) -> list[object]:
+    source = build_source({"replay": str(path), "metadata": False, **settings})
+    out: list[object] = []
+    async for batch in source.batches():
+        out.extend(batch)
+    return out
+
+
+async def test_simulator_recording_replays_deterministically(
+    simulator_factory, tmp_path: Path, collect, make_source
+) -> None:
+    path = tmp_path / "sim.jsonl"
+    sim = await simulator_factory(record=path)
+    await collect(make_source(sim), lambda rs: len(rs) >= 200)
+    await sim.stop()
+    first, second = await _replay(path), await _replay(path)
+    assert len(first) >= 200
+    assert [r.trade_id for r in first] == [r.trade_id for r in second]  # type: ignore[attr-defined]
+
+
+async def test_replay_speed_paces_by_recorded_time(tmp_path: Path) -> None:
+    path = tmp_path / "paced.jsonl"
+    trade = (
+        b'{"messageType":"A","service":"crypto_data","data":["T","btcusd","2026-09-06T03:55:54.366000+00:00",'
+        b'"gdax",1.0,2.0]}'
+    )
+    lines = [orjson.dumps({"type": "session", "session_id": "s1", "started_us": 0})]
+    lines += [orjson.dumps({"t": 1_000_000 * second, "f": trade.decode()}) for second in range(3)]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    started = time.monotonic()
+    records = await _replay(path, replay_speed=10.0)  # 2 recorded seconds at 10x: at least 0.2 s
+    assert time.monotonic() - started >= 0.2
+    assert [(r.ingest_time, r.trade_id) for r in records] == [  # type: ignore[union-attr]
+        (1_000_000 * n, derive_trade_id("tiingo", "s1", n)) for n in range(3)
+    ]
+
+
+def test_broken_recording_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.jsonl"
+    path.write_bytes(b'{"type":"session","session_id":"s","started_us":1}\n{"t": "x"\n')
+    with pytest.raises(RecordingError, match=r"broken.jsonl:2: cannot replay this line"):
+        list(read_recording(path))
+    with pytest.raises(RecordingError, match="does not exist"):
+        list(read_recording(tmp_path / "missing.jsonl"))
+
+
+def test_non_utf8_frames_round_trip(tmp_path: Path) -> None:
+    from coinstream.tiingo.recording import Recorder
+
+    recorder = Recorder(tmp_path / "bytes.jsonl")
+    recorder.start_session("s", 1)
+    recorder.frame(5, b"\xff\xfe not utf-8")
+    recorder.close()
+    entries = list(read_recording(tmp_path / "bytes.jsonl"))
+    assert entries == [RecordedSession("s", 1, {}), RecordedFrame(5, b"\xff\xfe not utf-8")]
