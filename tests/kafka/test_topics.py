@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
@@ -11,7 +13,14 @@ pytestmark = pytest.mark.stack
 
 
 def describe(admin: AdminClient, topic: str) -> tuple[int, set[int], str]:
-    metadata = admin.list_topics(topic=topic, timeout=30).topics[topic]
+    # Brokers learn of a new topic from the controller within moments; the broker this request
+    # lands on may be a moment behind the one ensure_topics asked.
+    deadline = time.monotonic() + 15
+    metadata = admin.list_topics(timeout=30).topics.get(topic)
+    while (metadata is None or not metadata.partitions) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        metadata = admin.list_topics(timeout=30).topics.get(topic)
+    assert metadata is not None, f"topic {topic} not in the cluster's metadata"
     replication = {len(p.replicas) for p in metadata.partitions.values()}
     resource = ConfigResource(ResourceType.TOPIC, topic)
     min_isr = admin.describe_configs([resource])[resource].result(timeout=30)["min.insync.replicas"].value

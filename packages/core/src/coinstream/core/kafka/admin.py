@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import structlog
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
 from coinstream.core.config.models import KafkaSettings
@@ -83,18 +83,28 @@ def _describe(admin: AdminClient, name: str, timeout_s: float) -> tuple[int, int
     return partitions, replication, min_isr
 
 
-def _wait_until_visible(admin: AdminClient, specs: Sequence[TopicSpec], timeout_s: float) -> None:
-    """Wait until every broker's metadata shows the new topics with all their partitions."""
+def _wait_until_visible(admin: AdminClient, specs: Sequence[TopicSpec], created: set[str], timeout_s: float) -> None:
+    """Wait until the cluster's metadata shows every topic: the created ones with all their
+    partitions and replicas, the others with at least one partition (so they can be described)."""
     deadline = time.monotonic() + timeout_s
+
+    def visible(spec: TopicSpec, topics: dict) -> bool:  # type: ignore[type-arg]
+        metadata = topics.get(spec.name)
+        if metadata is None or not metadata.partitions:
+            return False
+        if spec.name not in created:
+            return True
+        return len(metadata.partitions) >= spec.partitions and all(
+            len(p.replicas) >= spec.replication_factor for p in metadata.partitions.values())
+
     pending = list(specs)
     while pending:
         topics = admin.list_topics(timeout=timeout_s).topics
-        pending = [s for s in pending if s.name not in topics or len(topics[s.name].partitions) < s.partitions
-                   or any(len(p.replicas) < s.replication_factor for p in topics[s.name].partitions.values())]
+        pending = [spec for spec in pending if not visible(spec, topics)]
         if pending and time.monotonic() > deadline:
             raise TopicMismatchError(
-                f"topics {[s.name for s in pending]} were created but are not visible in the cluster's metadata "
-                f"after {timeout_s:.0f} s; check the brokers with `coinstream stack status`")
+                f"topics {[s.name for s in pending]} do not show in the cluster's metadata after {timeout_s:.0f} s; "
+                "check the brokers with `coinstream stack status`")
         if pending:
             time.sleep(0.1)
 
@@ -117,6 +127,7 @@ def ensure_topics(admin: AdminClient, specs: Sequence[TopicSpec], timeout_s: flo
             )
     existing = {spec.name: _describe(admin, spec.name, timeout_s) for spec in specs}
     missing = [spec for spec in specs if existing[spec.name] is None]
+    created: set[str] = set()
     if missing:
         futures = admin.create_topics(
             [NewTopic(s.name, num_partitions=s.partitions, replication_factor=s.replication_factor,
@@ -126,15 +137,20 @@ def ensure_topics(admin: AdminClient, specs: Sequence[TopicSpec], timeout_s: flo
             try:
                 future.result()
             except KafkaException as error:
-                if "TOPIC_ALREADY_EXISTS" not in str(error):
+                # Created a moment ago by someone else, and not yet in the metadata we read.
+                if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                     raise
+                continue
+            created.add(name)
             log.info("topic_created", topic=name)
-        _wait_until_visible(admin, missing, timeout_s)
+        _wait_until_visible(admin, missing, created, timeout_s)
+        existing.update({spec.name: _describe(admin, spec.name, timeout_s) for spec in missing
+                         if spec.name not in created})
 
     reports: list[TopicReport] = []
     problems: list[str] = []
     for spec in specs:
-        if existing[spec.name] is None:
+        if spec.name in created:
             reports.append(TopicReport(spec.name, True, spec.partitions, spec.replication_factor,
                                        spec.min_insync_replicas))
             continue

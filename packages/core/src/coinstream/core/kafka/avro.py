@@ -75,6 +75,11 @@ class TradeAvroCodec:
             schema_id = self._registry.register_schema(self.subject, Schema(self.schema_str, "AVRO"))
         except SchemaRegistryError as error:
             if error.http_status_code == 409:
+                existing = self._lookup()
+                if existing is not None:
+                    # Apicurio answers a repeated registration (a client retry after a slow first
+                    # attempt) with 409 "already exists" where Confluent returns the id.
+                    return existing
                 raise SchemaRegistryUnavailableError(
                     f"the schema registry refused the Trade schema for subject {self.subject!r} as incompatible "
                     f"with the versions already registered ({error.error_message}); evolve the schema "
@@ -91,6 +96,12 @@ class TradeAvroCodec:
             ) from None
         log.info("schema_registered", subject=self.subject, schema_id=schema_id)
         return int(schema_id)
+
+    def _lookup(self) -> int | None:
+        try:
+            return int(self._registry.lookup_schema(self.subject, Schema(self.schema_str, "AVRO")).schema_id)
+        except SchemaRegistryError:
+            return None
 
     def encode(self, trade: Trade) -> bytes:
         """Return the trade as Confluent-framed Avro bytes."""

@@ -14,6 +14,7 @@ import pytest
 
 from coinstream.core.stack import kafka_cluster
 from coinstream.core.stack.endpoints import NODE_IDS
+from coinstream.core.stack.leases import StackLeases
 from coinstream.core.stack.stack import KAFKA_PARTS, LocalStack
 
 
@@ -77,15 +78,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def local_stack() -> Iterator[LocalStackHandle]:
+    """The running local stack. Parts this session started are stopped at its end, unless
+    another test session still holds a lease on the stack: then the last one out stops them."""
     stack = LocalStack()
+    leases = StackLeases(stack.paths.state)
     result = stack.up()
+    leases.acquire(result.started)
     handle = LocalStackHandle(stack=stack, started=result.started)
     try:
         yield handle
     finally:
-        if result.started:
+        to_stop = leases.release()
+        if to_stop:
             # A fault test may have left a part of a reused stack stopped: still stop only ours.
-            stack.down(result.started)
+            stack.down(tuple(to_stop))
 
 
 __all__ = ["KAFKA_PARTS", "LocalStackHandle", "local_stack"]
