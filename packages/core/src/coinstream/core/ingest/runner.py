@@ -22,6 +22,7 @@ from coinstream.core.ingest.metrics import IngestMeter, percentile
 from coinstream.core.ingest.report import IngestReport
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
 from coinstream.core.kafka.avro import schema_registry_client, trades_subject
+from coinstream.core.kafka.producer import DeliveryStats
 from coinstream.core.pipeline import Pipeline
 from coinstream.core.source import Source, SourceContext
 
@@ -57,8 +58,14 @@ class Ingestor:
         self.hook = hook
         self.options = options or IngestOptions()
         self._source = source
+        self._producer: TradeProducer | None = None
         self._stop_reason: str | None = None
         self._stop_event = asyncio.Event()
+
+    @property
+    def delivery(self) -> DeliveryStats | None:
+        """The producer's live counters (sent, acknowledged, failed), or None before the run starts."""
+        return self._producer.stats if self._producer is not None else None
 
     def request_stop(self, reason: str) -> None:
         """Ask the run to stop: the source is closed and the producer flushed."""
@@ -88,7 +95,7 @@ class Ingestor:
 
     async def run(self) -> IngestReport:
         """Ingest until the source ends or a stop is requested; return what was done."""
-        producer = await asyncio.to_thread(self._prepare_kafka)
+        producer = self._producer = await asyncio.to_thread(self._prepare_kafka)
         source = self._build_source()
         meter = IngestMeter(self.pipeline.name, self.hook)
         loop = asyncio.get_running_loop()
