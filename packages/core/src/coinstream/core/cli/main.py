@@ -17,8 +17,8 @@ COMMANDS_PROVIDED_BY: dict[str, tuple[str, str]] = {
     "process": ("coinstream-spark-transforms", "the Spark processor: Kafka -> transforms -> sinks"),
     "run": ("coinstream-spark-transforms", "the ingestor and the processor together"),
     "delta": ("coinstream-sink-s3", "Delta table maintenance: optimize, vacuum, history"),
-    "dashboard": ("coinstream-sink-s3", "the dashboard over the Delta tables"),
-    "demo": ("coinstream-sink-s3", "the end-to-end demo on the local stack"),
+    "dashboard": ("coinstream-dashboard", "the dashboard over the Delta tables"),
+    "demo": ("coinstream-dashboard", "the end-to-end demo on the local stack"),
 }
 
 
@@ -69,3 +69,7 @@ class PluginCommandGroup(click.Group):
 def main(ctx: click.Context, log_level: str, log_format: str) -> None:
     """coinstream: stream every crypto trade from Tiingo into Delta Lake, exactly once."""
     ctx.ensure_object(CliState)
+
+
+if __name__ == "__main__":
+    main()

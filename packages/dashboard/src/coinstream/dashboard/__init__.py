@@ -1,0 +1,5 @@
+"""coinstream-dashboard: the dashboard over the lake's Delta tables, and the end-to-end demo."""
+
+from coinstream.dashboard.__about__ import __version__
+
+__all__ = ["__version__"]
