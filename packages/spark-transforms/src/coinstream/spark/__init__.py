@@ -1,6 +1,33 @@
-"""coinstream-spark-transforms: the Spark processor and its built-in transforms."""
+"""coinstream-spark-transforms: the Spark processor, its plugin API and its built-in transforms."""
 
 from coinstream.spark.__about__ import __version__
+from coinstream.spark.api import (
+    EXCHANGE_STATS,
+    OHLCV_1M,
+    QUARANTINE,
+    TRADES,
+    Sink,
+    SinkContext,
+    SinkSettings,
+    Transform,
+    TransformOutput,
+    TransformSettings,
+    Trigger,
+)
 from coinstream.spark.settings import SparkSettings
 
-__all__ = ["SparkSettings", "__version__"]
+__all__ = [
+    "EXCHANGE_STATS",
+    "OHLCV_1M",
+    "QUARANTINE",
+    "TRADES",
+    "Sink",
+    "SinkContext",
+    "SinkSettings",
+    "SparkSettings",
+    "Transform",
+    "TransformOutput",
+    "TransformSettings",
+    "Trigger",
+    "__version__",
+]

@@ -26,6 +26,13 @@ class SparkSettings(StrictModel):
                                      json_schema_extra=env_override("COINSTREAM_SPARK_CHECKPOINT_LOCATION"),
                                      description="Folder or s3a:// URL of the streaming checkpoints.")
     shuffle_partitions: int = Field(2, ge=1, le=10_000)
+    available_now: bool = Field(False, description="Process what the topic holds now, then stop (availableNow trigger).")
+    driver_memory: str = Field("1g", pattern=r"^\d+[kmgt]$",
+                               description="spark.driver.memory when the processor starts the JVM itself.")
+    jars_dir: str | None = Field(None, description=(
+        "Folder holding the Kafka/Avro/Delta/S3A jars; default: fetch them once with Maven into "
+        "<checkout>/.cache/jars/spark. Not used with connect_url (the server has its own jars)."))
+    log_level: Literal["ERROR", "WARN", "INFO", "DEBUG"] = Field("WARN", description="Spark's own (log4j) level.")
     conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark configuration, passed unchanged.")
 
     @model_validator(mode="after")

@@ -1,0 +1,105 @@
+"""The trades topic as a streaming DataFrame: Spark's Kafka source, then Confluent-framed Avro decoding.
+
+Each Kafka value is ``0x00``, a 4-byte big-endian schema id, then the Avro body. The body is decoded
+with ``from_avro`` using the writer schema of ITS schema id (fetched from the registry at start-up)
+and coinstream's Trade schema as the reader schema, so every registered version is read correctly.
+
+A record that cannot be decoded stops the query (fail-fast), with a message naming the topic,
+partition, offset, subject and schema version. Malformed input never reaches Kafka through the
+ingestor (it goes to the dead-letter topic), so an undecodable record in the trades topic is a
+broken contract to fix, not a bad row to set aside: quarantine is for rows that decode but fail
+validation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from coinstream.core import KafkaSettings, trade_schema_str
+from coinstream.spark.settings import SparkSettings
+from coinstream.spark.writer_schemas import WriterSchema
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+_SASL_MODULES = {
+    "PLAIN": "org.apache.kafka.common.security.plain.PlainLoginModule",
+    "SCRAM-SHA-256": "org.apache.kafka.common.security.scram.ScramLoginModule",
+    "SCRAM-SHA-512": "org.apache.kafka.common.security.scram.ScramLoginModule",
+}
+
+
+def kafka_options(kafka: KafkaSettings, spark_settings: SparkSettings, pipeline_name: str) -> dict[str, str]:
+    """Return the Kafka source options for the trades topic (secrets unwrapped only here)."""
+    options = {
+        "kafka.bootstrap.servers": kafka.bootstrap_servers,
+        "subscribe": kafka.trades_topic,
+        "startingOffsets": spark_settings.starting_offsets,
+        "kafka.security.protocol": kafka.security_protocol,
+        # Read only what the idempotent producer committed; the offsets live in the checkpoint.
+        "kafka.isolation.level": "read_committed",
+        "groupIdPrefix": f"coinstream-{pipeline_name}",
+        "includeHeaders": "false",
+    }
+    if spark_settings.max_offsets_per_trigger is not None:
+        options["maxOffsetsPerTrigger"] = str(spark_settings.max_offsets_per_trigger)
+    if kafka.security_protocol.startswith("SASL"):
+        mechanism = kafka.sasl_mechanism or "PLAIN"
+        password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
+        options["kafka.sasl.mechanism"] = mechanism
+        options["kafka.sasl.jaas.config"] = (
+            f'{_SASL_MODULES[mechanism]} required username="{kafka.sasl_username}" password="{password}";')
+    return options
+
+
+def read_kafka(spark: SparkSession, options: dict[str, str]) -> DataFrame:
+    """Return the raw Kafka stream (key, value, topic, partition, offset, timestamp...)."""
+    return spark.readStream.format("kafka").options(**options).load()
+
+
+def decode_trades(raw: DataFrame, writers: list[WriterSchema], reader_schema_str: str | None = None) -> DataFrame:
+    """Return the Trade columns decoded from the raw Kafka rows (see the module docstring)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.avro.functions import from_avro
+
+    reader = reader_schema_str or trade_schema_str()
+    value = F.col("value")
+    magic = F.substring(value, 1, 1)
+    schema_id = F.conv(F.hex(F.substring(value, 2, 4)), 16, 10).cast("long")
+    body = F.expr("substring(value, 6, length(value) - 5)")
+    where = F.concat(F.lit("record at "), F.col("topic"), F.lit(" partition "), F.col("partition").cast("string"),
+                     F.lit(" offset "), F.col("offset").cast("string"))
+    subject = writers[0].subject if writers else "?"
+    known = ", ".join(f"version {w.version} = id {w.schema_id}" for w in writers) or "none"
+
+    decoded: Column = F.when(
+        (F.length(value) < 5) | (F.hex(magic) != F.lit("00")),
+        F.raise_error(F.concat(
+            F.lit("coinstream: cannot decode the "), where,
+            F.lit(f": it is not in the Confluent wire format (magic byte 0, 4-byte schema id); subject {subject!r} "
+                  "expects Avro written by the coinstream ingestor. Find out what else produces to this topic"))))
+    for writer in writers:
+        options = {"mode": "PERMISSIVE"}
+        if writer.schema_str != reader:
+            options["avroSchema"] = reader
+        decoded = decoded.when(schema_id == F.lit(writer.schema_id), from_avro(body, writer.schema_str, options))
+    decoded = decoded.otherwise(F.raise_error(F.concat(
+        F.lit("coinstream: cannot decode the "), where, F.lit(": it carries schema id "), schema_id.cast("string"),
+        F.lit(f", which subject {subject!r} did not have when the processor started (known: {known}); "
+              "restart the processor to load the new schema version"))))
+
+    version_of_id: Column = F.lit("?")
+    for writer in writers:
+        version_of_id = F.when(schema_id == F.lit(writer.schema_id), F.lit(str(writer.version))).otherwise(version_of_id)
+    # Two projections: the null check must not evaluate from_avro a second time per row (Spark does
+    # not collapse projections that would duplicate an expensive expression).
+    with_trade = raw.select(decoded.alias("trade"), where.alias("_where"), version_of_id.alias("_version"),
+                            schema_id.alias("_schema_id"))
+    trade = F.col("trade")
+    # PERMISSIVE from_avro yields a struct of nulls for a malformed body; trade_id is never null otherwise.
+    checked = F.when(trade.isNull() | trade.getField("trade_id").isNull(), F.raise_error(F.concat(
+        F.lit("coinstream: cannot decode the "), F.col("_where"),
+        F.lit(f": its Avro body is not readable with subject {subject!r} version "), F.col("_version"),
+        F.lit(" (schema id "), F.col("_schema_id").cast("string"),
+        F.lit("); the record is corrupt or was written with another schema under that id")))).otherwise(trade)
+    return with_trade.select(checked.alias("trade")).select("trade.*")

@@ -1,0 +1,130 @@
+"""Micro-batch progress: Spark's StreamingQueryProgress as core's BatchMetrics, and the watcher that
+reports each committed batch once to the ``batch_committed`` hook and to structlog."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from coinstream.core import BatchMetrics
+
+if TYPE_CHECKING:
+    from pyspark.sql.streaming import StreamingQuery
+
+log = structlog.get_logger(__name__)
+
+
+def _offsets(value: Any) -> dict[str, dict[str, int]]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def kafka_lag(progress: Mapping[str, Any]) -> int | None:
+    """Records in Kafka not yet read after this batch: sum over partitions of latest - end offset."""
+    total, known = 0, False
+    for source in progress.get("sources") or []:
+        latest, end = _offsets(source.get("latestOffset")), _offsets(source.get("endOffset"))
+        for topic, partitions in latest.items():
+            if not isinstance(partitions, dict):
+                continue
+            for partition, offset in partitions.items():
+                done = end.get(topic, {}).get(partition)
+                if done is not None:
+                    total += max(0, int(offset) - int(done))
+                    known = True
+    return total if known else None
+
+
+def batch_metrics(progress: Mapping[str, Any], pipeline_name: str, stream: str,
+                  extra: Mapping[str, float | int | str] | None = None) -> BatchMetrics:
+    """Return the BatchMetrics of one StreamingQueryProgress (as a dict, ``json.loads(progress.json)``)."""
+    durations = progress.get("durationMs") or {}
+    operators = progress.get("stateOperators") or []
+    figures: dict[str, float | int | str] = {
+        "query": str(progress.get("name") or ""),
+        "stream": stream,
+        "input_rows_per_second": float(progress.get("inputRowsPerSecond") or 0.0),
+        "trigger_ms": float(durations.get("triggerExecution") or 0.0),
+        "late_rows_dropped": sum(int(op.get("numRowsDroppedByWatermark") or 0) for op in operators),
+        "state_rows": sum(int(op.get("numRowsTotal") or 0) for op in operators),
+    }
+    sink = progress.get("sink") or {}
+    if sink.get("numOutputRows") is not None:
+        figures["output_rows"] = int(sink["numOutputRows"])
+    figures.update(extra or {})
+    watermark = (progress.get("eventTime") or {}).get("watermark")
+    return BatchMetrics(
+        role="processor", pipeline_name=pipeline_name, batch_id=int(progress.get("batchId", -1)),
+        rows=int(progress.get("numInputRows") or 0),
+        rows_per_second=float(progress.get("processedRowsPerSecond") or 0.0),
+        duration_ms=float(progress.get("batchDuration") or durations.get("triggerExecution") or 0.0),
+        kafka_lag=kafka_lag(progress), watermark=watermark, extra=figures)
+
+
+class ProgressWatcher:
+    """Polls the queries' recent progress; emits each new batch once, in batch order per query.
+
+    Polling (from the thread that runs the processor) instead of a StreamingQueryListener keeps
+    the hooks on one thread and works the same on classic and Spark Connect sessions.
+    """
+
+    def __init__(self, pipeline_name: str, emit: Callable[[BatchMetrics], None]) -> None:
+        self._pipeline_name = pipeline_name
+        self._emit = emit
+        self._queries: list[tuple[StreamingQuery, str]] = []
+        self._seen: dict[str, int] = {}
+        self._extras: dict[tuple[str, int], dict[str, float | int | str]] = {}
+        self._lock = threading.Lock()
+        self.history: list[BatchMetrics] = []
+
+    def watch(self, query: StreamingQuery, stream: str) -> None:
+        """Follow a started query that writes ``stream``."""
+        self._queries.append((query, stream))
+
+    def reporter(self, query_name: str) -> Callable[..., None]:
+        """The ``report(batch_id, **extra)`` callback a sink gets for its query."""
+
+        def report(batch_id: int, **extra: float | int | str) -> None:
+            with self._lock:
+                self._extras.setdefault((query_name, int(batch_id)), {}).update(extra)
+
+        return report
+
+    def poll(self) -> list[BatchMetrics]:
+        """Emit the batches completed since the last poll; return them."""
+        emitted = []
+        for query, stream in self._queries:
+            name = query.name or str(query.id)
+            for raw in query.recentProgress:
+                # pyspark 4 returns StreamingQueryProgress objects (older: dicts); .json is the full record.
+                progress = json.loads(raw.json) if hasattr(raw, "json") else raw
+                batch_id = int(progress.get("batchId", -1))
+                if batch_id <= self._seen.get(name, -1):
+                    continue
+                self._seen[name] = batch_id
+                with self._lock:
+                    extra = self._extras.pop((name, batch_id), {})
+                metrics = batch_metrics(progress, self._pipeline_name, stream, extra)
+                self._log(metrics)
+                self._emit(metrics)
+                self.history.append(metrics)
+                emitted.append(metrics)
+        return emitted
+
+    @staticmethod
+    def _log(metrics: BatchMetrics) -> None:
+        log.info("batch_committed", query=metrics.extra.get("query"), stream=metrics.extra.get("stream"),
+                 batch_id=metrics.batch_id, rows=metrics.rows, rows_per_second=round(metrics.rows_per_second, 1),
+                 duration_ms=metrics.duration_ms, kafka_lag=metrics.kafka_lag, watermark=metrics.watermark)
+        dropped = metrics.extra.get("late_rows_dropped", 0)
+        if dropped:
+            log.warning("late_rows_dropped", query=metrics.extra.get("query"), batch_id=metrics.batch_id,
+                        rows=dropped, watermark=metrics.watermark)

@@ -1,0 +1,1 @@
+"""The built-in transforms, registered through register_transforms like anyone's."""

@@ -1,0 +1,66 @@
+"""A Spark progress record becomes core's BatchMetrics with rows, rate, duration, Kafka lag and watermark."""
+
+from __future__ import annotations
+
+import json
+
+from coinstream.spark.progress import ProgressWatcher, batch_metrics, kafka_lag
+
+PROGRESS = {
+    "id": "q", "runId": "r", "name": "demo-memory-trades", "batchId": 4, "batchDuration": 812,
+    "numInputRows": 1500, "inputRowsPerSecond": 1480.0, "processedRowsPerSecond": 1847.3,
+    "durationMs": {"triggerExecution": 812, "addBatch": 640},
+    "eventTime": {"watermark": "2026-11-25T10:00:00.000Z", "max": "2026-11-25T10:10:00.000Z"},
+    "stateOperators": [{"numRowsTotal": 900, "numRowsDroppedByWatermark": 3}],
+    "sources": [{
+        "description": "KafkaV2[Subscribe[crypto.trades.v1]]",
+        "endOffset": json.dumps({"crypto.trades.v1": {"0": 700, "1": 800}}),
+        "latestOffset": json.dumps({"crypto.trades.v1": {"0": 750, "1": 800}}),
+    }],
+    "sink": {"description": "ForeachBatchSink", "numOutputRows": -1},
+}
+
+
+def test_batch_metrics_carry_what_the_hook_promises():
+    metrics = batch_metrics(PROGRESS, "demo", "trades")
+
+    assert (metrics.role, metrics.pipeline_name, metrics.batch_id) == ("processor", "demo", 4)
+    assert (metrics.rows, metrics.rows_per_second, metrics.duration_ms) == (1500, 1847.3, 812.0)
+    assert metrics.kafka_lag == 50
+    assert metrics.watermark == "2026-11-25T10:00:00.000Z"
+    assert metrics.extra["late_rows_dropped"] == 3
+    assert metrics.extra["state_rows"] == 900
+    assert metrics.extra["query"] == "demo-memory-trades" and metrics.extra["stream"] == "trades"
+
+
+def test_lag_is_unknown_without_kafka_offsets():
+    assert kafka_lag({"sources": [{"description": "rate"}]}) is None
+
+
+class FakeProgress:
+    def __init__(self, record: dict) -> None:
+        self.json = json.dumps(record)
+
+
+class FakeQuery:
+    name = "demo-memory-trades"
+    id = "q"
+
+    def __init__(self) -> None:
+        self.recentProgress: list[FakeProgress] = []
+
+
+def test_the_watcher_emits_each_batch_once_with_the_extras_a_sink_reported():
+    emitted = []
+    watcher = ProgressWatcher("demo", emitted.append)
+    query = FakeQuery()
+    watcher.watch(query, "trades")
+    watcher.reporter("demo-memory-trades")(4, merged_rows=12)
+
+    query.recentProgress = [FakeProgress({**PROGRESS, "batchId": 3}), FakeProgress(PROGRESS)]
+    watcher.poll()
+    watcher.poll()
+
+    assert [m.batch_id for m in emitted] == [3, 4]
+    assert emitted[1].extra["merged_rows"] == 12
+    assert "merged_rows" not in emitted[0].extra

@@ -1,0 +1,101 @@
+"""Fixtures for the processor tests: one local Spark session, per-test topics, producing known trades,
+and running a pipeline (given as a dict, as its TOML would parse) with the availableNow trigger."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient
+
+from coinstream.core import KafkaSettings, PluginHost, Provider, Trade, parse_pipeline
+from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
+from coinstream.core.kafka.avro import schema_registry_client, trades_subject
+from coinstream.spark import plugin as spark_plugin
+from coinstream.spark.__about__ import __version__
+from coinstream.spark.jars import ensure_jars
+from coinstream.spark.processor import Processor, ProcessorOptions, ProcessorReport
+from coinstream.spark.session import build_session
+from coinstream.spark.settings import SparkSettings
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local[2] SparkSession with the Kafka/Avro jars for the whole test session."""
+    session = build_session(SparkSettings(master="local[2]", driver_memory="1g"), ensure_jars())
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def host() -> PluginHost:
+    return PluginHost(autoload=False, plugins=[(spark_plugin, Provider("coinstream-spark-transforms", __version__))])
+
+
+@pytest.fixture
+def kafka_settings(local_stack) -> KafkaSettings:
+    """[kafka] for the local stack with a topic no other test uses (2 partitions)."""
+    suffix = uuid.uuid4().hex[:10]
+    return KafkaSettings(bootstrap_servers=local_stack.bootstrap_servers,
+                         schema_registry_url=local_stack.schema_registry_url,
+                         trades_topic=f"test.processor.{suffix}", dead_letter_topic=f"test.processor.dlq.{suffix}",
+                         partitions=2, replication_factor=3, min_insync_replicas=2)
+
+
+@pytest.fixture
+def produce(kafka_settings) -> Callable[[Sequence[Trade]], TradeAvroCodec]:
+    """Send trades (Avro, keyed by ticker) and wait until every one is acknowledged."""
+    ensure_topics(AdminClient(admin_config(kafka_settings)), pipeline_topics(kafka_settings))
+    codec = TradeAvroCodec(schema_registry_client(kafka_settings), trades_subject(kafka_settings.trades_topic))
+    producer = TradeProducer(kafka_settings, codec)
+
+    def send(trades: Sequence[Trade]) -> TradeAvroCodec:
+        producer.send(list(trades))
+        assert producer.flush(60) == 0
+        assert producer.stats.failed == 0
+        return codec
+
+    return send
+
+
+@pytest.fixture
+def produce_raw(kafka_settings) -> Callable[[bytes], None]:
+    """Send one raw value to the trades topic (for records the processor must refuse)."""
+
+    def send(value: bytes) -> None:
+        producer = Producer({"bootstrap.servers": kafka_settings.bootstrap_servers, "acks": "all"})
+        producer.produce(kafka_settings.trades_topic, value=value, key=b"raw")
+        assert producer.flush(30) == 0
+
+    return send
+
+
+class PipelineRunner:
+    """Runs a pipeline document with availableNow and collects what the hooks received."""
+
+    def __init__(self, spark: Any, host: PluginHost, kafka: KafkaSettings, checkpoints: Path) -> None:
+        self.spark, self.host, self.kafka, self.checkpoints = spark, host, kafka, checkpoints
+
+    def __call__(self, transforms: list[dict[str, Any]], sinks: list[dict[str, Any]],
+                 spark_settings: dict[str, Any] | None = None, name: str = "t",
+                 options: ProcessorOptions | None = None) -> ProcessorReport:
+        raw = {
+            "pipeline": {"name": name},
+            "kafka": self.kafka.model_dump(mode="json", exclude_none=True),
+            "spark": {"master": "local[2]", "checkpoint_location": str(self.checkpoints), **(spark_settings or {})},
+            "transforms": transforms,
+            "sinks": sinks,
+        }
+        pipeline = parse_pipeline(raw, self.host.registry)
+        processor = Processor(pipeline, self.host.hook, options or ProcessorOptions(available_now=True),
+                              spark=self.spark)
+        return processor.run()
+
+
+@pytest.fixture
+def run_pipeline(spark, host, kafka_settings, tmp_path) -> PipelineRunner:
+    return PipelineRunner(spark, host, kafka_settings, tmp_path / "checkpoints")
