@@ -14,12 +14,10 @@ so two fetches never run Maven on one local repository at once.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import re
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -28,6 +26,8 @@ from importlib import metadata
 from pathlib import Path
 
 import structlog
+
+from coinstream.core.maven import MavenError, jar_cache_lock, run_maven
 
 log = structlog.get_logger(__name__)
 
@@ -232,37 +232,21 @@ def drop_bundled(folder: Path, bundled: Path) -> list[str]:
 
 
 def _copy_dependencies(folders: JarFolders, coordinates: JarCoordinates, output: Path) -> None:
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise SparkJarsError("`mvn` is not on PATH; install Maven 3.8+ (e.g. `apt-get install maven`) "
-                             "or set [spark] jars_dir to a folder that already holds the jars")
-    command = [
-        mvn, "-B", "-q", "-s", str(folders.maven_settings), f"-Dmaven.repo.local={folders.maven_repo}",
-        "-f", str(folders.pom),
-        *(f"-D{key}={value}" for key, value in coordinates.maven_properties().items()),
-        "dependency:copy-dependencies", "-DincludeScope=runtime", f"-DoutputDirectory={output}",
-    ]
     log.info("spark_jars_fetching", artifacts=coordinates.artifacts(), maven_log=str(folders.maven_log))
-    folders.maven_log.parent.mkdir(parents=True, exist_ok=True)
-    with folders.maven_log.open("wb") as out:
-        result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False)
-    if result.returncode != 0 or not any(output.glob("*.jar")):
-        tail = "\n".join(folders.maven_log.read_text(errors="replace").splitlines()[-15:])
+    try:
+        run_maven(folders.pom, ["dependency:copy-dependencies", "-DincludeScope=runtime", f"-DoutputDirectory={output}"],
+                  settings=folders.maven_settings, local_repository=folders.maven_repo, log_path=folders.maven_log,
+                  properties=coordinates.maven_properties(), what=f"Spark jars ({', '.join(coordinates.artifacts())})")
+    except MavenError as error:
         raise SparkJarsError(
-            f"Maven failed (exit {result.returncode}) fetching {', '.join(coordinates.artifacts())}; only Maven "
-            f"Central is reachable here, so check that these versions exist there (delta-spark 4.4.1's jar does "
-            f"not: pin delta-spark==4.4.0). Full log: {folders.maven_log}\n{tail}"
-        )
+            f"{error}\n(delta-spark 4.4.1's jar is not on Maven Central: pin delta-spark==4.4.0; or set "
+            "[spark] jars_dir to a folder that already holds the jars)") from None
+    if not any(output.glob("*.jar")):
+        raise SparkJarsError(f"Maven copied no jar into {output}; see {folders.maven_log}")
 
 
 @contextmanager
 def _cache_lock(folders: JarFolders) -> Iterator[None]:
-    """The stack's lock file: Maven 3.8 does not lock its local repository itself."""
-    lock_dir = folders.cache / "jars"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with (lock_dir / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    """The stack's lock: one Maven at a time on the shared local repository."""
+    with jar_cache_lock(folders.cache / "jars"):
+        yield

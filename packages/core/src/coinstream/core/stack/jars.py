@@ -8,10 +8,8 @@ the project's files: a matching stamp skips the fetch, a changed pom fetches aga
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import structlog
 
+from coinstream.core.maven import MavenError, jar_cache_lock, run_maven
 from coinstream.core.stack.errors import StackError
 from coinstream.core.stack.paths import StackPaths
 
@@ -114,36 +113,15 @@ def _maven_log(paths: StackPaths, part: str) -> Path:
 
 
 def _run_maven(paths: StackPaths, part: str, goals: list[str]) -> None:
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise StackError(
-            "`mvn` is not on PATH; install Maven 3.8+ (e.g. `apt-get install maven`) to fetch the stack's jars"
-        )
-    command = [
-        mvn, "-B", "-q", "-s", str(paths.maven_settings), f"-Dmaven.repo.local={paths.maven_repo}",
-        "-f", str(paths.maven / part / "pom.xml"), *goals,
-    ]
-    log_path = _maven_log(paths, part)
-    log.info("jars_fetching", part=part, maven_log=str(log_path))
-    with log_path.open("wb") as out:
-        result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, check=False)
-    if result.returncode != 0:
-        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-15:])
-        raise StackError(
-            f"Maven failed (exit {result.returncode}) fetching the {part} jars; only Maven Central is "
-            f"reachable here, so check the versions in {paths.maven / part / 'pom.xml'}. "
-            f"Full log: {log_path}\n{tail}"
-        )
+    try:
+        run_maven(paths.maven / part / "pom.xml", goals, settings=paths.maven_settings,
+                  local_repository=paths.maven_repo, log_path=_maven_log(paths, part), what=f"the {part} jars")
+    except MavenError as error:
+        raise StackError(str(error)) from None
 
 
 @contextmanager
 def _cache_lock(paths: StackPaths) -> Iterator[None]:
     """One fetch at a time across processes (two pytest sessions may start the stack together)."""
-    lock_dir = paths.cache / "jars"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with (lock_dir / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with jar_cache_lock(paths.cache / "jars"):
+        yield
