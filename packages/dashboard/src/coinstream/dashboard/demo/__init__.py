@@ -1,0 +1,1 @@
+"""``coinstream demo``: the whole pipeline on the local stack, watched live, summarised at the end."""

@@ -1,0 +1,60 @@
+"""The demo's parts that need no stack: its pipeline file, log following, catch-up accounting."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from coinstream.core import PluginHost, parse_pipeline
+from coinstream.dashboard.demo.live_view import PipelineFigures
+from coinstream.dashboard.demo.log_follower import LogFollower
+from coinstream.dashboard.demo.pipeline_file import TABLES, demo_pipeline, write_pipeline
+
+
+def test_the_demo_pipeline_is_valid_against_the_installed_plugins(tmp_path):
+    for module in ("coinstream.tiingo", "coinstream.spark", "coinstream.s3"):
+        pytest.importorskip(module)
+    document = demo_pipeline(bootstrap_servers="127.0.0.1:19092", schema_registry_url="http://127.0.0.1:18081/x",
+                             s3_endpoint_url="http://127.0.0.1:19000", bucket="coinstream",
+                             feed_url="ws://127.0.0.1:1/crypto", feed_rest_url="http://127.0.0.1:1",
+                             checkpoints=tmp_path / "chk")
+    path = write_pipeline(document, tmp_path / "pipeline.toml")
+
+    import tomllib
+
+    pipeline = parse_pipeline(tomllib.loads(path.read_text()), PluginHost().registry, environ={})
+    assert pipeline.source is not None and pipeline.source.name == "tiingo"
+    assert [t.name for t in pipeline.transforms] == ["validate", "deduplicate", "enrich", "ohlcv", "exchange_stats"]
+    assert [s.settings.input for s in pipeline.sinks] == list(TABLES)
+    assert pipeline.section("s3").prefix == "lake/"
+
+
+def test_log_follower_returns_only_new_complete_json_lines(tmp_path):
+    log = tmp_path / "child.log"
+    log.write_text('{"event": "ingest_metrics", "trades_acked": 5}\nnot json\n{"event": "half')
+    follower = LogFollower(log)
+
+    first = follower.poll()
+    with log.open("a") as handle:
+        handle.write('", "x": 1}\n' + json.dumps({"event": "ingest_metrics", "trades_acked": 9}) + "\n")
+    second = follower.poll()
+
+    assert [e["trades_acked"] for e in first] == [5]
+    assert [e["event"] for e in second] == ["half", "ingest_metrics"]
+    assert follower.latest["ingest_metrics"]["trades_acked"] == 9
+    assert follower.counts == {"ingest_metrics": 2, "half": 1}
+
+
+def test_catch_up_needs_every_started_query_at_lag_zero():
+    figures = PipelineFigures()
+    for query in ("demo-delta-trades", "demo-delta-ohlcv_1m"):
+        figures.absorb_processor({"event": "query_started", "query": query})
+    figures.absorb_processor({"event": "batch_committed", "query": "demo-delta-trades", "rows": 10,
+                              "kafka_lag": 0, "timestamp": "2026-11-25T10:00:05+00:00"})
+    since = 1795600800.0  # 2026-11-25T10:00:00Z
+
+    caught_up = [q for q in figures.queries if figures.caught_up_after.get(q, 0.0) >= since]
+    assert figures.queries == {"demo-delta-trades", "demo-delta-ohlcv_1m"}
+    assert caught_up == ["demo-delta-trades"]  # ohlcv has not reported yet: not caught up
+    assert figures.rows_committed == {"demo-delta-trades": 10}
