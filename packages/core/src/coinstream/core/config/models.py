@@ -45,7 +45,8 @@ class KafkaSettings(StrictModel):
     min_insync_replicas: int = Field(2, ge=1, le=32)
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         "PLAINTEXT", json_schema_extra=env_override("COINSTREAM_KAFKA_SECURITY_PROTOCOL"))
-    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        None, json_schema_extra=env_override("COINSTREAM_KAFKA_SASL_MECHANISM"))
     sasl_username: str | None = Field(None, json_schema_extra=env_override("COINSTREAM_KAFKA_SASL_USERNAME"))
     sasl_password: SecretStr | None = Field(None, json_schema_extra=env_override("COINSTREAM_KAFKA_SASL_PASSWORD"))
     compression: Literal["lz4", "zstd", "snappy", "gzip", "none"] = "lz4"

@@ -1,0 +1,1 @@
+"""Example DAGs: the scheduled pipeline and a Tiingo REST backfill."""

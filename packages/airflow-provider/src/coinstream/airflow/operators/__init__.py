@@ -1,0 +1,1 @@
+"""Operators: ingest, process, backfill from Tiingo REST, Delta maintenance, data-quality checks."""

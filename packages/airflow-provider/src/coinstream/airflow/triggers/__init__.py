@@ -1,0 +1,1 @@
+"""Triggers the triggerer runs for the deferrable sensors."""

@@ -1,0 +1,1 @@
+"""Airflow 3 integration tests of airflow-provider-coinstream."""
