@@ -18,4 +18,7 @@ class S3Settings(StrictModel):
                         json_schema_extra=env_override("COINSTREAM_S3_BUCKET"))
     region: str = Field("us-east-1", json_schema_extra=env_override("COINSTREAM_S3_REGION"))
     path_style: bool = Field(False, description="Path-style addressing (needed by most local S3 servers).")
-    prefix: str = Field("", description="Key prefix of every table inside the bucket, e.g. 'lake/'.")
+    prefix: str = Field("", pattern=r"^([A-Za-z0-9._=-]+/)*$",
+                        description="Key prefix of every table inside the bucket, e.g. 'lake/' (ends with '/').")
+    create_bucket: bool = Field(False, description=(
+        "Create the bucket when a sink starts and it is missing; default: stop with an error instead."))

@@ -1,0 +1,317 @@
+"""End-to-end benchmark: simulator -> ingestor -> Kafka -> Spark -> Delta on S3, all on this machine.
+
+Two scenarios, each on a fresh topic and a fresh table prefix (``bench/<id>/``) on the local stack:
+
+``volume``  the reference's whole 10-minute volume (113,125 trades) is produced to Kafka first, then
+            the processor (validate, deduplicate, enrich -> Delta ``trades``) drains it with the
+            availableNow trigger. Reports the time from the query's start to the last commit (the
+            target: under 15 s) and the same including the Spark session's start.
+``live``    the Tiingo-protocol simulator at ``--rate`` trades/s, the ingestor (``coinstream ingest``)
+            and the processor (trigger ``--trigger``) run together for ``--seconds``. Afterwards every
+            row of the table is matched to the Delta commit that added its file: latency = commit
+            timestamp - ingest_time (p50/p99/max), and the sustained rate = rows committed / seconds
+            between the first and the last commit. Targets: p99 < 5 s at 2,000 trades/s; 20,000
+            trades/s sustained.
+
+Run from the checkout with the stack up (``coinstream stack up``); S3 credentials are read from
+``.stack/s3-credentials.env`` into this process's environment (the AWS chain), never printed:
+
+    .venv/bin/python bench/end_to_end.py volume
+    .venv/bin/python bench/end_to_end.py live --rate 2000 --seconds 60
+    .venv/bin/python bench/end_to_end.py live --rate 20000 --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+import uuid
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from confluent_kafka.admin import AdminClient
+
+from coinstream.core import KafkaSettings, PluginHost, Trade, parse_pipeline
+from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
+from coinstream.core.kafka.avro import schema_registry_client, trades_subject
+from coinstream.s3.bucket import s3_client
+from coinstream.s3.credentials import resolve_credentials
+from coinstream.s3.reader import LakeReader
+from coinstream.s3.settings import S3Settings
+from coinstream.s3.spark_conf import session_conf
+from coinstream.spark.jars import ensure_jars
+from coinstream.spark.processor import Processor, ProcessorOptions
+from coinstream.spark.session import build_session
+from coinstream.spark.settings import SparkSettings
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+STATE = Path(os.environ.get("COINSTREAM_STACK_DIR", CHECKOUT / ".stack"))
+REFERENCE_TRADES = 113_125
+TRANSFORMS = [{"name": "validate"}, {"name": "deduplicate", "watermark": "10 minutes"}, {"name": "enrich"}]
+TICKERS = ("btcusdt", "ethusdt", "solusdc", "xrpusdt", "dogeusdt", "adausdt", "bnbusdt", "ltcbtc")
+EXCHANGES = ("binance", "coinbase", "kraken", "okx")
+
+
+# -- the stack -----------------------------------------------------------------------------------
+def stack_sections() -> tuple[dict[str, Any], dict[str, Any]]:
+    """[kafka] and [s3] of the pipeline file ``coinstream stack up`` wrote; the S3 keys into os.environ."""
+    pipeline_file, credentials = STATE / "pipeline.toml", STATE / "s3-credentials.env"
+    if not pipeline_file.is_file() or not credentials.is_file():
+        raise SystemExit(f"no {pipeline_file} / {credentials}: start the stack with `coinstream stack up`")
+    for line in credentials.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            os.environ[key.strip()] = value.strip()
+    document = tomllib.loads(pipeline_file.read_text())
+    return document["kafka"], document["s3"]
+
+
+def fresh_kafka(kafka: dict[str, Any], partitions: int) -> KafkaSettings:
+    suffix = uuid.uuid4().hex[:8]
+    return KafkaSettings(**{**kafka, "trades_topic": f"bench.e2e.{suffix}", "dead_letter_topic": f"bench.e2e.dlq.{suffix}",
+                            "partitions": partitions})
+
+
+def pipeline_document(kafka: KafkaSettings, s3: S3Settings, checkpoints: Path, spark: dict[str, Any],
+                      source: dict[str, Any] | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "pipeline": {"name": "bench"},
+        "kafka": kafka.model_dump(mode="json", exclude_none=True),
+        "s3": s3.model_dump(mode="json", exclude_none=True),
+        "spark": {"master": "local[2]", "checkpoint_location": str(checkpoints), **spark},
+        "transforms": TRANSFORMS,
+        "sinks": [{"name": "delta", "input": "trades"}],
+    }
+    if source:
+        document["source"] = source
+    return document
+
+
+def start_session(s3: S3Settings) -> Any:
+    started = time.monotonic()
+    conf = session_conf(s3, resolve_credentials(), on_s3=True)
+    spark = build_session(SparkSettings(master="local[2]", driver_memory="2g"), ensure_jars(), conf)
+    print(f"spark session started in {time.monotonic() - started:.1f} s", flush=True)
+    return spark
+
+
+# -- reading the result: each row's commit -----------------------------------------------------
+def commits_by_file(s3: S3Settings, table: str) -> dict[str, int]:
+    """Map each data file's name to the timestamp (ms) of the Delta commit that added it."""
+    client = s3_client(s3)
+    log_prefix = f"{s3.prefix}{table}/_delta_log/"
+    out: dict[str, int] = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=s3.bucket, Prefix=log_prefix):
+        for item in page.get("Contents", []):
+            if not item["Key"].endswith(".json"):
+                continue
+            actions = [json.loads(line) for line in
+                       client.get_object(Bucket=s3.bucket, Key=item["Key"])["Body"].read().decode().splitlines()
+                       if line.strip()]
+            stamp = next((a["commitInfo"]["timestamp"] for a in actions if "commitInfo" in a), None)
+            for action in actions:
+                if "add" in action and stamp is not None:
+                    out[action["add"]["path"].rsplit("/", 1)[-1]] = int(stamp)
+    return out
+
+
+def latencies(s3: S3Settings, table: str = "trades", ingested_from_us: int = 0) -> tuple[list[float], list[int], int]:
+    """Per row: commit time - ingest_time (s); every commit timestamp (ms); the first ingest_time (µs)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    commits = commits_by_file(s3, table)
+    dataset = LakeReader(s3).table(table).to_pyarrow_dataset()
+    values: list[float] = []
+    first_ingest = 2**62
+    for fragment in dataset.get_fragments():
+        stamp = commits[fragment.path.rsplit("/", 1)[-1]]
+        ingest = fragment.to_table(columns=["ingest_time"]).column("ingest_time")
+        micros = [m for m in pc.cast(pc.cast(ingest, pa.timestamp("us", tz="UTC")), pa.int64()).to_pylist()
+                  if m >= ingested_from_us]
+        if not micros:
+            continue
+        values.extend((stamp * 1000 - m) / 1e6 for m in micros)
+        first_ingest = min(first_ingest, min(micros))
+    return values, sorted(set(commits.values())), first_ingest
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+# -- volume ----------------------------------------------------------------------------------------
+def make_trades(count: int) -> list[Trade]:
+    now = int(time.time() * 1_000_000)
+    base = now - 600 * 1_000_000  # ten minutes of event time, like the reference's window
+    return [Trade(trade_id=f"vol-{i}", ticker=TICKERS[i % len(TICKERS)], exchange=EXCHANGES[i % 4],
+                  price=100.0 + (i % 1000) / 10, size=0.001 * (1 + i % 50),
+                  trade_time=base + int(i * 600_000_000 / count), ingest_time=now, source="bench")
+            for i in range(count)]
+
+
+def volume(args: argparse.Namespace) -> dict[str, Any]:
+    kafka_raw, s3_raw = stack_sections()
+    kafka = fresh_kafka(kafka_raw, args.partitions)
+    s3 = S3Settings(**{**s3_raw, "prefix": f"bench/{uuid.uuid4().hex[:8]}/"})
+    ensure_topics(AdminClient(admin_config(kafka)), pipeline_topics(kafka))
+    producer = TradeProducer(kafka, TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic)))
+    started = time.monotonic()
+    producer.send(make_trades(args.trades))
+    assert producer.flush(300) == 0 and producer.stats.failed == 0
+    produce_s = time.monotonic() - started
+    print(f"produced {args.trades:,} trades in {produce_s:.1f} s", flush=True)
+
+    session_started = time.monotonic()
+    spark = start_session(s3)
+    session_s = time.monotonic() - session_started
+    host = PluginHost()
+    pipeline = parse_pipeline(pipeline_document(kafka, s3, Path(args.workdir) / "chk-volume", {}), host.registry)
+    processor = Processor(pipeline, host.hook, ProcessorOptions(available_now=True), spark=spark)
+    run_started = time.monotonic()
+    report = processor.run()
+    run_s = time.monotonic() - run_started
+    rows = LakeReader(s3).read("trades", columns=["trade_id"]).num_rows
+    spark.stop()
+    return {"scenario": "volume", "trades": args.trades, "rows_in_table": rows, "reason": report.reason,
+            "produce_s": round(produce_s, 1), "session_start_s": round(session_s, 1),
+            "landed_after_start_s": round(run_s, 1), "landed_incl_session_s": round(run_s + session_s, 1),
+            "micro_batches": sum(report.batches.values()), "table": f"s3a://{s3.bucket}/{s3.prefix}trades"}
+
+
+# -- live ------------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def cli(*arguments: str, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "coinstream.core.cli.main", "--log-level", "warning", *arguments],
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_listening(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    raise SystemExit(f"the simulator did not listen on {port}; see {log}")
+
+
+def live(args: argparse.Namespace) -> dict[str, Any]:
+    kafka_raw, s3_raw = stack_sections()
+    kafka = fresh_kafka(kafka_raw, args.partitions)
+    s3 = S3Settings(**{**s3_raw, "prefix": f"bench/{uuid.uuid4().hex[:8]}/"})
+    ensure_topics(AdminClient(admin_config(kafka)), pipeline_topics(kafka))
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    spark = start_session(s3)
+
+    port = free_port()
+    source = {"name": "tiingo", "url": f"ws://127.0.0.1:{port}/crypto", "rest_url": f"http://127.0.0.1:{port}"}
+    spark_settings = {"trigger_interval": args.trigger}
+    if args.max_offsets:
+        spark_settings["max_offsets_per_trigger"] = args.max_offsets
+    document = pipeline_document(kafka, s3, workdir / "chk-live", spark_settings, source)
+    pipeline_file = workdir / "pipeline.toml"
+    pipeline_file.write_bytes(tomli_w.dumps(document).encode())
+    host = PluginHost()
+    pipeline = parse_pipeline({k: v for k, v in document.items() if k != "source"}, host.registry)
+    processor = Processor(pipeline, host.hook, ProcessorOptions(available_now=False), spark=spark)
+    # Register the Trade schema (as the ingestor will) so the queries run, waiting, before the first trade.
+    TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic)).encode(make_trades(1)[0])
+    host.hook.pipeline_started(pipeline=pipeline, role="processor")  # what Processor.run() does first
+    processor.start()
+    warm_started = time.monotonic()
+    while processor.queries[0].lastProgress is None:  # the first (empty) batch: plans, state store, Python worker
+        time.sleep(0.5)
+    print(f"first (empty) micro-batch done {time.monotonic() - warm_started:.1f} s after the query started", flush=True)
+
+    simulator_log, ingest_log = workdir / "simulator.log", workdir / "ingest.log"
+    simulator = cli("simulate", "--port", str(port), "--rate", str(args.rate), "--duration", str(args.seconds + 60),
+                    log=simulator_log)
+    ingestor: subprocess.Popen[bytes] | None = None
+    try:
+        wait_listening(port, simulator, simulator_log)
+        ingestor = cli("ingest", str(pipeline_file), "--duration", str(args.seconds), "--no-progress", log=ingest_log)
+        measured_from_us = int((time.time() + args.warmup) * 1_000_000)
+        stop = threading.Event()
+
+        def report_progress() -> None:  # the batch_committed hook, as `coinstream process` would call it
+            while not stop.wait(1.0):
+                processor.watcher.poll()
+
+        threading.Thread(target=report_progress, daemon=True).start()
+        ingestor.wait(args.seconds + 120)
+        time.sleep(args.drain)  # let the last micro-batches commit
+        stop.set()
+    finally:
+        processor.stop()
+        for process in (ingestor, simulator):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(30)
+    spark.stop()
+
+    ingested = next((line for line in ingest_log.read_text().splitlines() if line.startswith("ingested")), "?")
+    return {"scenario": "live", "rate": args.rate, "seconds": args.seconds, "trigger": args.trigger,
+            "ingestor": ingested, "all_rows": analyse(s3),
+            f"after_{args.warmup:g}s_warmup": analyse(s3, measured_from_us)}
+
+
+def analyse(s3: S3Settings, ingested_from_us: int = 0) -> dict[str, Any]:
+    """Latency per row and the end-to-end rate: rows / (last commit - first ingest), for the rows
+    ingested from ``ingested_from_us`` on."""
+    values, commits, first_ingest = latencies(s3, ingested_from_us=ingested_from_us)
+    span_s = (commits[-1] * 1000 - first_ingest) / 1e6 if values else float("nan")
+    half = len(values) // 2
+    return {"rows_in_table": len(values), "commits": len(commits),
+            "end_to_end_rows_per_s": round(len(values) / span_s) if values and span_s > 0 else None,
+            "latency_p50_s": round(statistics.median(values), 2) if values else None,
+            "latency_p99_s": round(percentile(values, 0.99), 2) if values else None,
+            "latency_max_s": round(max(values), 2) if values else None,
+            "latency_p50_first_half_s": round(statistics.median(values[:half]), 2) if half else None,
+            "latency_p50_second_half_s": round(statistics.median(values[half:]), 2) if half else None,
+            "table": f"s3a://{s3.bucket}/{s3.prefix}trades"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", choices=["volume", "live", "analyse"])
+    parser.add_argument("--prefix", help="analyse: the table prefix of an earlier run, e.g. bench/db76e300/")
+    parser.add_argument("--trades", type=int, default=REFERENCE_TRADES, help="volume: trades produced first")
+    parser.add_argument("--rate", type=float, default=2000.0, help="live: simulator trades/s (0 = as fast as it can)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="live: how long the ingestor runs")
+    parser.add_argument("--trigger", default="1 second", help="live: the processor's trigger interval")
+    parser.add_argument("--max-offsets", type=int, default=None, help="live: max_offsets_per_trigger")
+    parser.add_argument("--warmup", type=float, default=20.0, help="live: seconds of ingest left out of the "
+                        "'after warm-up' figures (the first data batches compile and fill caches)")
+    parser.add_argument("--drain", type=float, default=15.0, help="live: seconds to wait after the ingestor stops")
+    parser.add_argument("--partitions", type=int, default=2, help="partitions of the bench topic")
+    parser.add_argument("--workdir", default=f"/tmp/coinstream-bench-{uuid.uuid4().hex[:6]}")
+    args = parser.parse_args()
+    if args.scenario == "analyse":
+        _, s3_raw = stack_sections()
+        result = analyse(S3Settings(**{**s3_raw, "prefix": args.prefix}))
+    else:
+        result = volume(args) if args.scenario == "volume" else live(args)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

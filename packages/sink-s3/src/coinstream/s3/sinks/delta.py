@@ -1,0 +1,120 @@
+"""``delta``: a named stream into a Delta table on S3 (``s3a://``) or a local folder, exactly once.
+
+Two ways to write, picked per table (``mode``):
+
+- **append** (trades, quarantine): Delta's streaming sink. Exactly once through the query's checkpoint:
+  Delta records the checkpoint's query id and the batch id in each commit and skips a replayed batch.
+- **merge** (ohlcv_1m, exchange_stats): the aggregation in update mode, upserted with MERGE on the
+  stream's keys in ``foreachBatch``, idempotent through ``txnAppId``/``txnVersion``
+  (:mod:`coinstream.s3.sinks.delta_batches`). MERGE costs far more per row than an append: keep it
+  for the small aggregate tables.
+
+The checkpoint is the processor's (``SinkContext.checkpoint_location``, under ``[spark]
+checkpoint_location``), not a folder beside the table: the processor owns query names and their
+checkpoints, and one setting moves every checkpoint (e.g. to ``s3a://BUCKET/_checkpoints``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import structlog
+from pydantic import Field
+
+from coinstream.s3.sinks.delta_batches import IdempotentBatchWrite
+from coinstream.s3.sinks.storage import SinkStorage
+from coinstream.s3.tables import TableSpec, table_spec
+from coinstream.spark.api import SinkContext, SinkSettings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+    from pyspark.sql.streaming import StreamingQuery
+
+log = structlog.get_logger(__name__)
+
+_COLUMN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class DeltaSinkSettings(SinkSettings):
+    """[[sinks]] name = "delta"."""
+
+    table: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$", description=(
+        "Table name: the folder under [s3] bucket/prefix, and the documented defaults it takes "
+        "(trades, ohlcv_1m, exchange_stats, quarantine); default: the input stream's name."))
+    path: str | None = Field(None, description=(
+        "Explicit location instead of [s3]: s3a://BUCKET/KEY or a local folder."))
+    mode: Literal["auto", "append", "merge"] = Field("auto", description=(
+        "append, merge (upsert on the keys), or auto: the table's documented mode, else merge for an "
+        "aggregated stream with keys and append otherwise."))
+    partition_by: list[str] | None = Field(None, description=(
+        "Partition columns; default: the table's documented partitioning (trades: trade_date)."))
+    merge_keys: list[str] | None = Field(None, description="Columns MERGE matches on; default: the stream's keys.")
+    merge_schema: bool = Field(True, description="Add new columns to the table when the stream gains them.")
+
+
+class DeltaSink:
+    """Starts the Delta write of one named stream (see the module docstring)."""
+
+    def __init__(self, settings: DeltaSinkSettings) -> None:
+        self.settings = settings
+        self.table = settings.table or settings.input
+        self.spec: TableSpec = table_spec(self.table) or TableSpec(self.table, "append")
+        self.storage = SinkStorage(self.table, settings.path)
+
+    def spark_conf(self) -> dict[str, str]:
+        """Session settings the processor merges in before it builds the session (Delta; S3A for S3)."""
+        return self.storage.spark_conf()
+
+    def write_mode(self, context: SinkContext) -> Literal["append", "merge"]:
+        """The mode this sink writes ``context.stream`` with (resolving ``auto``)."""
+        if self.settings.mode != "auto":
+            return self.settings.mode
+        if table_spec(self.table) is not None:
+            return self.spec.mode
+        return "merge" if context.aggregated and context.keys else "append"
+
+    def merge_keys(self, context: SinkContext) -> tuple[str, ...]:
+        """The MERGE keys: the setting, else the stream's keys, else the table's documented keys."""
+        return tuple(self.settings.merge_keys or context.keys or self.spec.keys)
+
+    def start(self, stream: DataFrame, context: SinkContext) -> StreamingQuery:
+        """Check the bucket, then start the query writing ``context.stream``; return it."""
+        location = self.storage.prepare(context.spark, context.pipeline_name)
+        partition_by = tuple(self.settings.partition_by if self.settings.partition_by is not None
+                             else self.spec.partition_by)
+        frame = with_trade_date(stream, partition_by)
+        missing = [column for column in partition_by if column not in frame.columns]
+        if missing:
+            raise ValueError(f"delta sink for {self.table!r}: partition column(s) {missing} are not in stream "
+                             f"{context.stream!r} (columns: {', '.join(frame.columns)}); fix partition_by")
+        mode = self.write_mode(context)
+        log.info("delta_sink_starting", table=self.table, location=location.spark_uri, mode=mode,
+                 partition_by=list(partition_by), query=context.query_name)
+        if mode == "append":
+            writer = (context.writer(frame, "append").format("delta")
+                      .option("mergeSchema", str(self.settings.merge_schema).lower()))
+            if partition_by:
+                writer = writer.partitionBy(*partition_by)
+            return writer.start(location.spark_uri)
+        keys = self.merge_keys(context)
+        if not keys:
+            raise ValueError(f"delta sink for {self.table!r} is mode = \"merge\" but stream {context.stream!r} has "
+                             "no keys; set merge_keys = [\"...\"] or mode = \"append\"")
+        absent = [key for key in keys if key not in frame.columns]
+        if absent:
+            raise ValueError(f"delta sink for {self.table!r}: merge key(s) {absent} are not in stream "
+                             f"{context.stream!r}; fix merge_keys")
+        write = IdempotentBatchWrite(uri=location.spark_uri, app_id=context.query_name, keys=keys,
+                                     partition_by=partition_by, merge_schema=self.settings.merge_schema,
+                                     report=context.report)
+        output_mode = "update" if context.aggregated else "append"
+        return context.writer(frame, output_mode).foreachBatch(write).start()
+
+
+def with_trade_date(stream: DataFrame, partition_by: tuple[str, ...]) -> DataFrame:
+    """Add ``trade_date`` (UTC date of trade_time) when it partitions the table and no ``enrich`` added it."""
+    if "trade_date" in partition_by and "trade_date" not in stream.columns and "trade_time" in stream.columns:
+        from pyspark.sql import functions as F
+
+        return stream.withColumn("trade_date", F.to_date("trade_time"))
+    return stream

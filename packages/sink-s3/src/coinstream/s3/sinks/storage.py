@@ -1,0 +1,69 @@
+"""Getting a sink's storage ready: its location, the bucket check, and S3A settings on the session.
+
+Shared by the Delta and CSV sinks. :meth:`SinkStorage.spark_conf` is called before the processor
+builds the session; :meth:`SinkStorage.prepare` when the sink's query starts, and returns the
+:class:`TableLocation` to write to (after the bucket answered).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import structlog
+
+from coinstream.s3.bucket import ensure_bucket
+from coinstream.s3.credentials import resolve_credentials
+from coinstream.s3.errors import TableLocationError
+from coinstream.s3.location import TableLocation, table_location
+from coinstream.s3.pipeline_sections import s3_settings_of
+from coinstream.s3.settings import S3Settings
+from coinstream.s3.spark_conf import runtime_s3a_conf, session_conf
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SinkStorage:
+    """A sink's table (or export folder) name and optional explicit path."""
+
+    table: str
+    path: str | None
+
+    def location(self, pipeline_name: str | None = None) -> tuple[TableLocation, S3Settings | None]:
+        """Return the location and the [s3] settings that apply to its bucket (None for a local folder)."""
+        s3 = s3_settings_of(pipeline_name)
+        location = table_location(self.table, self.path, s3)
+        if not location.on_s3:
+            return location, None
+        s3 = s3 or S3Settings()
+        if location.bucket != s3.bucket:  # an explicit path into another bucket on the same endpoint
+            s3 = s3.model_copy(update={"bucket": location.bucket})
+        return location, s3
+
+    def spark_conf(self) -> dict[str, str]:
+        """Return the session settings (Delta, and S3A when the location is on S3).
+
+        An unresolvable location yields Delta's settings only: ``prepare`` reports it when the query starts,
+        where the processor turns it into its start-up error.
+        """
+        try:
+            location, s3 = self.location()
+        except TableLocationError:
+            return session_conf(None, None, on_s3=False)
+        credentials = resolve_credentials() if s3 is not None else None
+        return session_conf(s3, credentials, location.on_s3)
+
+    def prepare(self, spark: SparkSession, pipeline_name: str) -> TableLocation:
+        """Check the bucket (creating it when [s3] create_bucket), set S3A on the session; return the location."""
+        location, s3 = self.location(pipeline_name)
+        if s3 is not None:
+            credentials = resolve_credentials()
+            ensure_bucket(s3, credentials)
+            for key, value in runtime_s3a_conf(s3, credentials).items():
+                spark.conf.set(key, value)
+        log.info("sink_location_ready", table=self.table, location=location.spark_uri, on_s3=location.on_s3)
+        return location

@@ -1,0 +1,36 @@
+"""The bucket check's errors without any server: a closed port, and no credentials at all."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from coinstream.s3.bucket import ensure_bucket
+from coinstream.s3.credentials import AwsCredentials
+from coinstream.s3.errors import S3SetupError
+from coinstream.s3.settings import S3Settings
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_nothing_listening_at_the_endpoint_is_reported_with_the_fix():
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    with pytest.raises(S3SetupError) as raised:
+        ensure_bucket(S3Settings(endpoint_url=endpoint, path_style=True), AwsCredentials("a", "b", None, "env"))
+    assert f"cannot reach the S3 endpoint {endpoint}" in str(raised.value)
+    assert "[s3] endpoint_url" in str(raised.value)
+
+
+def test_no_credentials_says_how_to_provide_them(monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(S3SetupError, match=r"export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"):
+        ensure_bucket(S3Settings(endpoint_url="http://127.0.0.1:1"))

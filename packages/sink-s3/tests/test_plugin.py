@@ -1,0 +1,66 @@
+"""What the plugin registers, a pipeline using the sinks validates, and the README documents every table,
+every sink setting and every [s3] key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from coinstream.core import ConfigError, PluginHost, parse_pipeline
+from coinstream.s3.settings import S3Settings
+from coinstream.s3.sinks.csv import CSV_COLUMNS, CsvSinkSettings
+from coinstream.s3.sinks.delta import DeltaSink, DeltaSinkSettings
+from coinstream.s3.tables import TABLES
+
+README = (Path(__file__).parents[1] / "README.md").read_text()
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return PluginHost(allowed=["s3", "spark"]).registry
+
+
+def test_the_sinks_and_the_delta_command_are_registered(registry):
+    delta, csv = registry.component("sink", "delta"), registry.component("sink", "csv")
+    assert delta is not None and delta.factory is DeltaSink and delta.engine == "spark"
+    assert csv is not None and csv.settings_model is CsvSinkSettings
+    command = registry.command("delta")
+    assert command is not None and sorted(command.command.commands) == ["history", "optimize", "vacuum"]
+
+
+def test_a_pipeline_with_delta_sinks_validates_and_a_misspelled_key_is_refused(registry):
+    pipeline = parse_pipeline({"s3": {"bucket": "lake"}, "sinks": [
+        {"name": "delta", "input": "trades", "partition_by": ["trade_date", "exchange"]},
+        {"name": "delta", "input": "ohlcv_1m", "mode": "merge"}]}, registry, environ={})
+    assert pipeline.sinks[0].settings.partition_by == ["trade_date", "exchange"]
+    assert pipeline.sinks[1].settings.mode == "merge"
+    with pytest.raises(ConfigError, match=r"partiton_by: unknown key"):
+        parse_pipeline({"sinks": [{"name": "delta", "partiton_by": ["x"]}]}, registry, environ={})
+
+
+def test_the_documented_table_defaults():
+    assert (TABLES["trades"].mode, TABLES["trades"].partition_by) == ("append", ("trade_date",))
+    assert (TABLES["ohlcv_1m"].mode, TABLES["ohlcv_1m"].keys) == ("merge", ("window_start", "ticker", "exchange"))
+    assert (TABLES["exchange_stats"].mode, TABLES["exchange_stats"].keys) == ("merge", ("window_start", "exchange"))
+    assert TABLES["quarantine"].mode == "append"
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_the_readme_documents_every_column_of_every_table(table):
+    section = README.split(f"### `{table}`", 1)
+    assert len(section) == 2, f"README has no '### `{table}`' section"
+    body = section[1].split("\n### ", 1)[0]
+    documented = re.findall(r"^\| `([a-z_]+)` \| `([a-z]+)` \|", body, flags=re.MULTILINE)
+    assert [name for name, _ in documented] == list(TABLES[table].columns)
+
+
+@pytest.mark.parametrize("model", [S3Settings, DeltaSinkSettings, CsvSinkSettings])
+def test_the_readme_documents_every_setting(model):
+    for key in model.model_fields:
+        assert f"`{key}`" in README, f"{model.__name__}.{key} is not in the README"
+
+
+def test_the_readme_names_the_csv_columns_in_order():
+    assert ", ".join(CSV_COLUMNS) in README
