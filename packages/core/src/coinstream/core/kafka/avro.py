@@ -18,6 +18,7 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from coinstream.core.config.models import KafkaSettings
+from coinstream.core.kafka.trade_encoder import encode_trade
 from coinstream.core.records.trade import Trade, trade_schema_str
 
 log = structlog.get_logger(__name__)
@@ -63,6 +64,8 @@ class TradeAvroCodec:
         self._registry = registry
         self.subject = subject
         self.schema_str = schema_str or trade_schema_str()
+        # The package's own schema has a hand-written encoder; any other schema goes through fastavro.
+        self._fast_encoder = schema_str is None or schema_str == trade_schema_str()
         self._schema = fastavro.parse_schema(json.loads(self.schema_str))
         self.schema_id = self._register()
         self._header = _HEADER.pack(MAGIC_BYTE, self.schema_id)
@@ -105,6 +108,8 @@ class TradeAvroCodec:
 
     def encode(self, trade: Trade) -> bytes:
         """Return the trade as Confluent-framed Avro bytes."""
+        if self._fast_encoder:
+            return self._header + encode_trade(trade)
         buffer = io.BytesIO()
         buffer.write(self._header)
         fastavro.schemaless_writer(buffer, self._schema, {name: getattr(trade, name) for name in _TRADE_FIELDS})
