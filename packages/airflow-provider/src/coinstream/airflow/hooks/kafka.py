@@ -9,6 +9,7 @@ still accepted: its librdkafka keys (bootstrap.servers, security.protocol, sasl.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from coinstream.airflow.hooks.form_fields import extra_field
 from coinstream.airflow.provider_info import KAFKA_CONN_TYPE, SASL_MECHANISMS, SECURITY_PROTOCOLS
 from coinstream.core import register_secret
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from airflow.sdk import BaseHook
@@ -173,7 +174,7 @@ class CoinstreamKafkaHook(BaseHook):
         offsets = self.end_offsets(topic)
         consumer = Consumer({**self.endpoint.client_config(), "group.id": group_id, "enable.auto.commit": False})
         try:
-            committed = consumer.committed([TopicPartition(topic, p) for p in offsets], timeout=self.timeout_s)
+            committed = _committed_with_retries(consumer, [TopicPartition(topic, p) for p in offsets], self.timeout_s)
         finally:
             consumer.close()
         positions = {tp.partition: (tp.offset if tp.offset >= 0 else None) for tp in committed}
@@ -196,3 +197,21 @@ class CoinstreamKafkaHook(BaseHook):
         except Exception as error:
             return False, f"{type(error).__name__}: {error}"
         return True, f"{len(metadata.brokers)} broker(s), {len(metadata.topics)} topic(s)"
+
+
+_RETRIABLE_GROUP_ERRORS = {KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+                           KafkaError.COORDINATOR_NOT_AVAILABLE}
+_GROUP_ATTEMPTS = 10
+
+
+def _committed_with_retries(consumer: Consumer, partitions: list[TopicPartition], timeout_s: float) -> list[TopicPartition]:
+    """Read a group's committed offsets, retrying while the group coordinator moves or loads (a fresh
+    cluster creates __consumer_offsets on the first group request, and answers NOT_COORDINATOR meanwhile)."""
+    for attempt in range(_GROUP_ATTEMPTS):
+        try:
+            return list(consumer.committed(partitions, timeout=timeout_s))
+        except KafkaException as error:
+            if error.args[0].code() not in _RETRIABLE_GROUP_ERRORS or attempt == _GROUP_ATTEMPTS - 1:
+                raise
+            time.sleep(min(0.2 * 2 ** attempt, 3.0))
+    raise AssertionError("unreachable: the last attempt returns or raises")
