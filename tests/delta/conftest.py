@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka.admin import AdminClient
 
-from coinstream.core import KafkaSettings, PluginHost, Provider, Trade, parse_pipeline
-from coinstream.core.kafka import TradeProducer, admin_config, ensure_topics, pipeline_topics
-from coinstream.core.kafka.avro import TradeAvroCodec, schema_registry_client, trades_subject
+from coinstream.core import KafkaSettings, PluginHost, Provider, parse_pipeline
 from coinstream.s3 import plugin as s3_plugin
 from coinstream.s3.__about__ import __version__ as s3_version
 from coinstream.s3.credentials import resolve_credentials
@@ -30,6 +27,7 @@ from coinstream.spark.processor import Processor, ProcessorOptions, ProcessorRep
 from coinstream.spark.session import build_session
 from coinstream.spark.settings import SparkSettings
 
+from ..conftest import unique_kafka_settings
 from .pipelines import pipeline_document
 
 _AWS_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
@@ -58,9 +56,13 @@ def stack_s3(local_stack) -> S3Settings:
                       region=local_stack.s3_region, path_style=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def spark(aws_environment, stack_s3) -> Iterator[Any]:
-    """One local[2] session with the Kafka/Avro/Delta/S3A jars, Delta's extension and S3A for the stack."""
+    """One local[2] session with the Kafka/Avro/Delta/S3A jars, Delta's extension and S3A for the stack.
+
+    Package scope, for the same reason as tests/processor's: S3A credentials are Hadoop settings, which
+    an already running session (getOrCreate) would not take.
+    """
     extra = session_conf(stack_s3, resolve_credentials(), on_s3=True)
     session = build_session(SparkSettings(master="local[2]", driver_memory="1g"), ensure_jars(), extra)
     yield session
@@ -94,27 +96,8 @@ def lake(lake_s3, aws_environment) -> LakeReader:
 
 @pytest.fixture
 def kafka_settings(local_stack) -> KafkaSettings:
-    """[kafka] for the local stack with a topic no other test uses (2 partitions)."""
-    suffix = uuid.uuid4().hex[:10]
-    return KafkaSettings(bootstrap_servers=local_stack.bootstrap_servers,
-                         schema_registry_url=local_stack.schema_registry_url,
-                         trades_topic=f"test.delta.{suffix}", dead_letter_topic=f"test.delta.dlq.{suffix}",
-                         partitions=2, replication_factor=3, min_insync_replicas=2)
-
-
-@pytest.fixture
-def produce(kafka_settings) -> Callable[[Sequence[Trade]], None]:
-    """Send trades (Avro, keyed by ticker) and wait until every one is acknowledged."""
-    ensure_topics(AdminClient(admin_config(kafka_settings)), pipeline_topics(kafka_settings))
-    codec = TradeAvroCodec(schema_registry_client(kafka_settings), trades_subject(kafka_settings.trades_topic))
-    producer = TradeProducer(kafka_settings, codec)
-
-    def send(trades: Sequence[Trade]) -> None:
-        producer.send(list(trades))
-        assert producer.flush(60) == 0
-        assert producer.stats.failed == 0
-
-    return send
+    """[kafka] for the local stack with topics no other test uses (2 partitions)."""
+    return unique_kafka_settings(local_stack, "delta", partitions=2)
 
 
 class PipelineRunner:

@@ -3,19 +3,17 @@ and running a pipeline (given as a dict, as its TOML would parse) with the avail
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient
 
-from coinstream.core import KafkaSettings, PluginHost, Provider, Trade, parse_pipeline
-from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
+from coinstream.core import KafkaSettings, PluginHost, Provider, parse_pipeline
 from coinstream.spark import plugin as spark_plugin
+
+from ..conftest import unique_kafka_settings
 from coinstream.spark.__about__ import __version__
 from coinstream.spark.jars import ensure_jars
 from coinstream.spark.processor import Processor, ProcessorOptions, ProcessorReport
@@ -23,9 +21,13 @@ from coinstream.spark.session import build_session
 from coinstream.spark.settings import SparkSettings
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def spark() -> Iterator[Any]:
-    """One local[2] SparkSession with the Kafka/Avro jars for the whole test session."""
+    """One local[2] SparkSession with the Kafka/Avro jars for this folder's tests.
+
+    Package scope: the session is stopped when these tests are done, so the next folder (tests/delta)
+    builds its own with its own Hadoop settings instead of inheriting this one through getOrCreate.
+    """
     session = build_session(SparkSettings(master="local[2]", driver_memory="1g"), ensure_jars())
     yield session
     session.stop()
@@ -38,28 +40,8 @@ def host() -> PluginHost:
 
 @pytest.fixture
 def kafka_settings(local_stack) -> KafkaSettings:
-    """[kafka] for the local stack with a topic no other test uses (2 partitions)."""
-    suffix = uuid.uuid4().hex[:10]
-    return KafkaSettings(bootstrap_servers=local_stack.bootstrap_servers,
-                         schema_registry_url=local_stack.schema_registry_url,
-                         trades_topic=f"test.processor.{suffix}", dead_letter_topic=f"test.processor.dlq.{suffix}",
-                         partitions=2, replication_factor=3, min_insync_replicas=2)
-
-
-@pytest.fixture
-def produce(kafka_settings) -> Callable[[Sequence[Trade]], TradeAvroCodec]:
-    """Send trades (Avro, keyed by ticker) and wait until every one is acknowledged."""
-    ensure_topics(AdminClient(admin_config(kafka_settings)), pipeline_topics(kafka_settings))
-    codec = TradeAvroCodec(schema_registry_client(kafka_settings), trades_subject(kafka_settings.trades_topic))
-    producer = TradeProducer(kafka_settings, codec)
-
-    def send(trades: Sequence[Trade]) -> TradeAvroCodec:
-        producer.send(list(trades))
-        assert producer.flush(60) == 0
-        assert producer.stats.failed == 0
-        return codec
-
-    return send
+    """[kafka] for the local stack with topics no other test uses (2 partitions)."""
+    return unique_kafka_settings(local_stack, "processor", partitions=2)
 
 
 @pytest.fixture
