@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict
 
@@ -27,8 +28,11 @@ class EndlessSource:
     async def batches(self) -> AsyncIterator[Sequence[Trade]]:
         index = 0
         while not self._closed:
+            # Current times: the Kafka timestamp is the ingest time, and records older than the
+            # topic's 7-day retention would be deleted by the broker while the test reads them.
+            now = time.time_ns() // 1000
             batch = [Trade(derive_trade_id("endless", "s", index + i), "btcusdt", "binance", 1.0, float(index + i),
-                           1_788_000_000_000_000, 1_788_000_000_000_000, "endless") for i in range(500)]
+                           now, now, "endless") for i in range(500)]
             index += 500
             self.stats.trades += 500
             yield batch
