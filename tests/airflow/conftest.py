@@ -7,12 +7,10 @@ shared). ``airflow_db`` migrates the database once per session.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,7 +19,7 @@ import pytest
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="coinstream-airflow-home-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
-from coinstream.tiingo.simulator import Simulator, SimulatorConfig
+from coinstream.tiingo.simulator import Simulator, SimulatorConfig, simulator_in_thread
 
 API_KEY = "tiingo-key-5d2e8b4f19"
 BIN = Path(sys.executable).parent
@@ -57,14 +55,5 @@ def api_key() -> str:
 def simulator() -> Iterator[Simulator]:
     """The Tiingo simulator on a free port requiring API_KEY, in a thread with its own event loop
     (tasks call ``asyncio.run`` themselves, so it cannot share a test's loop)."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    sim = Simulator(SimulatorConfig(port=0, rate=500, tickers=200, api_key=API_KEY))
-    asyncio.run_coroutine_threadsafe(sim.start(), loop).result(10)
-    try:
+    with simulator_in_thread(SimulatorConfig(port=0, rate=500, tickers=200, api_key=API_KEY)) as sim:
         yield sim
-    finally:
-        asyncio.run_coroutine_threadsafe(sim.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(5)

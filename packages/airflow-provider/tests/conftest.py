@@ -6,11 +6,9 @@ test module imports the provider. Connections come from AIRFLOW_CONN_* variables
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import tempfile
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -18,7 +16,7 @@ import pytest
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="coinstream-airflow-home-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
-from coinstream.tiingo.simulator import Simulator, SimulatorConfig
+from coinstream.tiingo.simulator import Simulator, SimulatorConfig, simulator_in_thread
 
 API_KEY = "tiingo-key-7f3a9c1e5b"
 
@@ -35,17 +33,8 @@ def simulator() -> Iterator[Simulator]:
 
     The hook calls ``asyncio.run`` like a task does, so the simulator cannot share the test's loop.
     """
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    sim = Simulator(SimulatorConfig(port=0, rate=200, tickers=200, api_key=API_KEY))
-    asyncio.run_coroutine_threadsafe(sim.start(), loop).result(10)
-    try:
+    with simulator_in_thread(SimulatorConfig(port=0, rate=200, tickers=200, api_key=API_KEY)) as sim:
         yield sim
-    finally:
-        asyncio.run_coroutine_threadsafe(sim.stop(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(5)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from the CLI (``coinstream simulate``).
 from coinstream.tiingo.simulator.faults import MALFORMED, FaultPlan, Malformed
 from coinstream.tiingo.simulator.market import EXCHANGE_WEIGHTS, Market
 from coinstream.tiingo.simulator.server import Simulator, SimulatorConfig, SimulatorStats
+from coinstream.tiingo.simulator.threaded import simulator_in_thread
 
-__all__ = ["EXCHANGE_WEIGHTS", "MALFORMED", "FaultPlan", "Malformed", "Market", "Simulator", "SimulatorConfig",
+__all__ = ["simulator_in_thread", "EXCHANGE_WEIGHTS", "MALFORMED", "FaultPlan", "Malformed", "Market", "Simulator", "SimulatorConfig",
            "SimulatorStats"]
