@@ -40,6 +40,7 @@ from typing import Any
 import tomli_w
 from confluent_kafka.admin import AdminClient
 
+from bench_topics import delete_bench_topics
 from coinstream.core import KafkaSettings, PluginHost, Trade, parse_pipeline
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
 from coinstream.core.kafka.avro import schema_registry_client, trades_subject
@@ -151,42 +152,65 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # -- volume ----------------------------------------------------------------------------------------
-def make_trades(count: int) -> list[Trade]:
+def make_trades(count: int, prefix: str = "vol") -> list[Trade]:
     now = int(time.time() * 1_000_000)
     base = now - 600 * 1_000_000  # ten minutes of event time, like the reference's window
-    return [Trade(trade_id=f"vol-{i}", ticker=TICKERS[i % len(TICKERS)], exchange=EXCHANGES[i % 4],
+    return [Trade(trade_id=f"{prefix}-{i}", ticker=TICKERS[i % len(TICKERS)], exchange=EXCHANGES[i % 4],
                   price=100.0 + (i % 1000) / 10, size=0.001 * (1 + i % 50),
                   trade_time=base + int(i * 600_000_000 / count), ingest_time=now, source="bench")
             for i in range(count)]
 
 
+def produce_volume(producer: TradeProducer, count: int, prefix: str) -> float:
+    started = time.monotonic()
+    producer.send(make_trades(count, prefix))
+    assert producer.flush(300) == 0 and producer.stats.failed == 0
+    return time.monotonic() - started
+
+
+def last_commit_ms(s3: S3Settings, table: str = "trades") -> int:
+    return max(commits_by_file(s3, table).values())
+
+
+def drain(spark: Any, kafka: KafkaSettings, s3: S3Settings, checkpoints: Path) -> dict[str, Any]:
+    """Run the processor with availableNow on what the topic holds; time it to the last Delta commit."""
+    host = PluginHost()
+    pipeline = parse_pipeline(pipeline_document(kafka, s3, checkpoints, {}), host.registry)
+    processor = Processor(pipeline, host.hook, ProcessorOptions(available_now=True), spark=spark)
+    started_wall, started = time.time(), time.monotonic()
+    report = processor.run()
+    return {"landed_s": round(last_commit_ms(s3) / 1000 - started_wall, 1),
+            "query_stopped_s": round(time.monotonic() - started, 1),
+            "data_batches": sum(1 for m in report.metrics if m.rows > 0), "reason": report.reason}
+
+
 def volume(args: argparse.Namespace) -> dict[str, Any]:
+    """The reference's volume, twice: into a fresh JVM (cold), then into the same running session (warm)."""
     kafka_raw, s3_raw = stack_sections()
     kafka = fresh_kafka(kafka_raw, args.partitions)
     s3 = S3Settings(**{**s3_raw, "prefix": f"bench/{uuid.uuid4().hex[:8]}/"})
     ensure_topics(AdminClient(admin_config(kafka)), pipeline_topics(kafka))
     producer = TradeProducer(kafka, TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic)))
-    started = time.monotonic()
-    producer.send(make_trades(args.trades))
-    assert producer.flush(300) == 0 and producer.stats.failed == 0
-    produce_s = time.monotonic() - started
-    print(f"produced {args.trades:,} trades in {produce_s:.1f} s", flush=True)
-
-    session_started = time.monotonic()
-    spark = start_session(s3)
-    session_s = time.monotonic() - session_started
-    host = PluginHost()
-    pipeline = parse_pipeline(pipeline_document(kafka, s3, Path(args.workdir) / "chk-volume", {}), host.registry)
-    processor = Processor(pipeline, host.hook, ProcessorOptions(available_now=True), spark=spark)
-    run_started = time.monotonic()
-    report = processor.run()
-    run_s = time.monotonic() - run_started
-    rows = LakeReader(s3).read("trades", columns=["trade_id"]).num_rows
-    spark.stop()
-    return {"scenario": "volume", "trades": args.trades, "rows_in_table": rows, "reason": report.reason,
-            "produce_s": round(produce_s, 1), "session_start_s": round(session_s, 1),
-            "landed_after_start_s": round(run_s, 1), "landed_incl_session_s": round(run_s + session_s, 1),
-            "micro_batches": sum(report.batches.values()), "table": f"s3a://{s3.bucket}/{s3.prefix}trades"}
+    checkpoints = Path(args.workdir) / "chk-volume"
+    try:
+        produce_s = produce_volume(producer, args.trades, "cold")
+        print(f"produced {args.trades:,} trades in {produce_s:.1f} s", flush=True)
+        session_started = time.monotonic()
+        spark = start_session(s3)
+        session_s = time.monotonic() - session_started
+        cold = drain(spark, kafka, s3, checkpoints)
+        print(f"cold: {cold}", flush=True)
+        produce_volume(producer, args.trades, "warm")
+        warm = drain(spark, kafka, s3, checkpoints)  # the same checkpoint: only the new trades
+        print(f"warm: {warm}", flush=True)
+        rows = LakeReader(s3).read("trades", columns=["trade_id"]).num_rows
+        spark.stop()
+    finally:
+        delete_bench_topics(kafka)
+    return {"scenario": "volume", "trades_per_run": args.trades, "rows_in_table": rows,
+            "expected_rows": 2 * args.trades, "produce_s": round(produce_s, 1), "session_start_s": round(session_s, 1),
+            "cold_jvm": {**cold, "landed_incl_session_s": round(cold["landed_s"] + session_s, 1)},
+            "warm_jvm": warm, "table": f"s3a://{s3.bucket}/{s3.prefix}trades"}
 
 
 # -- live ------------------------------------------------------------------------------------------
@@ -267,11 +291,23 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
                 process.terminate()
                 process.wait(30)
     spark.stop()
+    delete_bench_topics(kafka)
 
     ingested = next((line for line in ingest_log.read_text().splitlines() if line.startswith("ingested")), "?")
     return {"scenario": "live", "rate": args.rate, "seconds": args.seconds, "trigger": args.trigger,
-            "ingestor": ingested, "all_rows": analyse(s3),
+            "ingestor": ingested, "micro_batches": batch_phases(processor.watcher.history), "all_rows": analyse(s3),
             f"after_{args.warmup:g}s_warmup": analyse(s3, measured_from_us)}
+
+
+def batch_phases(history: list[Any]) -> dict[str, Any]:
+    """Median and max of each micro-batch phase (Spark's durationMs) over the data batches."""
+    data = [m for m in history if m.rows > 0]
+    phases = sorted({key for m in data for key in m.extra if str(key).endswith("_ms")})
+    out: dict[str, Any] = {"count": len(data), "rows_median": statistics.median(m.rows for m in data) if data else None}
+    for phase in phases:
+        values = [float(m.extra[phase]) for m in data if phase in m.extra]
+        out[phase] = {"p50": round(statistics.median(values)), "max": round(max(values))}
+    return out
 
 
 def analyse(s3: S3Settings, ingested_from_us: int = 0) -> dict[str, Any]:
@@ -296,11 +332,12 @@ def main() -> None:
     parser.add_argument("--prefix", help="analyse: the table prefix of an earlier run, e.g. bench/db76e300/")
     parser.add_argument("--trades", type=int, default=REFERENCE_TRADES, help="volume: trades produced first")
     parser.add_argument("--rate", type=float, default=2000.0, help="live: simulator trades/s (0 = as fast as it can)")
-    parser.add_argument("--seconds", type=float, default=60.0, help="live: how long the ingestor runs")
+    parser.add_argument("--seconds", type=float, default=180.0, help="live: how long the ingestor runs")
     parser.add_argument("--trigger", default="1 second", help="live: the processor's trigger interval")
     parser.add_argument("--max-offsets", type=int, default=None, help="live: max_offsets_per_trigger")
-    parser.add_argument("--warmup", type=float, default=20.0, help="live: seconds of ingest left out of the "
-                        "'after warm-up' figures (the first data batches compile and fill caches)")
+    parser.add_argument("--warmup", type=float, default=90.0, help="live: seconds of ingest left out of the "
+                        "'after warm-up' figures (the JVM's JIT needs a minute or two on 2 cores: batches "
+                        "shrink from ~3 s to ~1.3 s)")
     parser.add_argument("--drain", type=float, default=15.0, help="live: seconds to wait after the ingestor stops")
     parser.add_argument("--partitions", type=int, default=2, help="partitions of the bench topic")
     parser.add_argument("--workdir", default=f"/tmp/coinstream-bench-{uuid.uuid4().hex[:6]}")

@@ -26,6 +26,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bench_topics import delete_bench_topics
 from coinstream.core import PluginHost, parse_pipeline
 from coinstream.core.ingest import IngestOptions, Ingestor
 from coinstream.core.stack.stack import LocalStack
@@ -86,6 +87,7 @@ def main() -> None:
     started = stack.up().started
     port = free_port()
     simulator = start_simulator(port, args.rate, args.warmup + args.seconds)
+    pipeline = None
     try:
         suffix = uuid.uuid4().hex[:8]
         host = PluginHost()
@@ -111,6 +113,8 @@ def main() -> None:
     finally:
         simulator.terminate()
         simulator.wait(timeout=30)
+        if pipeline is not None:
+            delete_bench_topics(pipeline.config.kafka)
         if started:
             stack.down(started)
 

