@@ -1,5 +1,6 @@
 """A micro-batch Spark hands to foreachBatch twice (a replay after a crash) is written once: Delta's
-txnAppId/txnVersion skip it, for the MERGE of the aggregates and for appends."""
+txnAppId/txnVersion skip it for the MERGE of the aggregates, and the tagged append of the trades
+finds its own tag; a checkpoint that restarts below what the table holds is refused."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 import pytest
 
 from coinstream.s3.sinks.delta_batches import IdempotentBatchWrite
+from coinstream.s3.sinks.tagged_append import CheckpointResetError, TaggedBatchAppend, commit_tag, tagged_batch
 
 pytestmark = [pytest.mark.spark, pytest.mark.stack]
 
@@ -56,3 +58,45 @@ def test_a_replayed_append_batch_writes_nothing(spark, lake_s3, lake):
 
     assert lake.read("appended").num_rows == 2
     assert lake.table("appended").metadata().partition_columns == ["ticker"]
+
+
+def test_a_tagged_append_replayed_by_a_restarted_query_writes_nothing(spark, lake_s3, lake):
+    uri = f"s3a://{lake_s3.bucket}/{lake_s3.prefix}tagged"
+    reported: list[tuple[int, dict]] = []
+    batch = spark.createDataFrame([(W0, "btcusdt", "binance", 1.0, 1), (W0, "ethusdt", "kraken", 2.0, 1)], COLUMNS)
+    later = spark.createDataFrame([(W1, "solusdc", "okx", 3.0, 1)], COLUMNS)
+
+    first_run = TaggedBatchAppend(uri, "q-trades", ("ticker",), True, lambda b, **extra: reported.append((b, extra)))
+    first_run(batch, 0)
+    first_run(batch, 1)
+    # A crash after batch 1's Delta commit, before Spark's commit log: the restarted query replays batch 1.
+    restarted = TaggedBatchAppend(uri, "q-trades", ("ticker",), True, lambda b, **extra: reported.append((b, extra)))
+    restarted(batch, 1)
+    restarted(later, 2)
+
+    assert lake.read("tagged").num_rows == 5          # batch 0, batch 1 once, batch 2
+    assert [extra["delta_write"] for _, extra in reported] == ["append", "append", "skipped", "append"]
+    assert lake.table("tagged").metadata().partition_columns == ["ticker"]
+    tags = [tagged_batch(entry.get("userMetadata"), "q-trades") for entry in lake.table("tagged").history()]
+    assert sorted(tag for tag in tags if tag is not None) == [0, 1, 2]
+
+
+def test_a_checkpoint_restarting_below_the_table_is_refused_with_the_way_out(spark, lake_s3, lake):
+    uri = f"s3a://{lake_s3.bucket}/{lake_s3.prefix}reset"
+    batch = spark.createDataFrame([(W0, "btcusdt", "binance", 1.0, 1)], COLUMNS)
+    TaggedBatchAppend(uri, "q-reset", (), True, lambda b, **extra: None)(batch, 5)
+
+    fresh_checkpoint = TaggedBatchAppend(uri, "q-reset", (), True, lambda b, **extra: None)
+    with pytest.raises(CheckpointResetError, match=r"already holds batch 5 of query 'q-reset'.*starts at batch 0"
+                                                   r".*restore the checkpoint, or give the sink a new query name"):
+        fresh_checkpoint(batch, 0)
+    other_query = TaggedBatchAppend(uri, "q-other", (), True, lambda b, **extra: None)
+    other_query(batch, 0)                              # another query's batch ids are its own
+    assert lake.read("reset").num_rows == 2
+
+
+def test_commit_tags_name_their_query():
+    assert tagged_batch(commit_tag("q", 7), "q") == 7
+    assert tagged_batch(commit_tag("q", 7), "other") is None
+    assert tagged_batch(None, "q") is None
+    assert tagged_batch("written by hand", "q") is None

@@ -33,7 +33,11 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-_RAISED = re.compile(r"coinstream: (.+?)(?:\s+SQLSTATE:|\n|$)")
+# The message of a raise_error() in coinstream's expressions. Anchored on Spark's error class: the query
+# plan, which an error may quote, holds the same "coinstream: ..." literals with column names inside.
+_RAISED = re.compile(r"USER_RAISED_EXCEPTION\] coinstream: (.+?)(?:\s+SQLSTATE:|\n|$)")
+# A coinstream exception raised by a sink's foreachBatch function, as its Python traceback ends.
+_PYTHON_RAISED = re.compile(r"^coinstream\.[\w.]+\.(\w+): (.+)$", re.MULTILINE)
 
 
 class ProcessorError(Exception):
@@ -234,6 +238,10 @@ def query_failure(name: str | None, error: BaseException) -> str:
     match = _RAISED.search(text)
     if match:
         return f"query {name} stopped: {match.group(1).strip()}"
+    raised = _PYTHON_RAISED.findall(text)
+    if raised:
+        kind, message = raised[-1]
+        return f"query {name} stopped: {message.strip()} ({kind})"
     first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
     return f"query {name} stopped: {first}"
 

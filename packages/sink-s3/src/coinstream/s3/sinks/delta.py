@@ -2,8 +2,10 @@
 
 Two ways to write, picked per table (``mode``):
 
-- **append** (trades, quarantine): Delta's streaming sink. Exactly once through the query's checkpoint:
-  Delta records the checkpoint's query id and the batch id in each commit and skips a replayed batch.
+- **append** (trades, quarantine): a plain Delta append per micro-batch in ``foreachBatch``, each commit
+  tagged with the query and batch id; a replayed batch is found by its tag and skipped, and a
+  checkpoint reset under a kept table stops the query (:mod:`coinstream.s3.sinks.tagged_append`, which
+  also says why this is not Delta's streaming sink: a state reconstruction per batch in delta-spark 4.4).
 - **merge** (ohlcv_1m, exchange_stats): the aggregation in update mode, upserted with MERGE on the
   stream's keys in ``foreachBatch``, idempotent through ``txnAppId``/``txnVersion``
   (:mod:`coinstream.s3.sinks.delta_batches`). MERGE costs far more per row than an append: keep it
@@ -23,6 +25,7 @@ from pydantic import Field
 
 from coinstream.s3.sinks.delta_batches import IdempotentBatchWrite
 from coinstream.s3.sinks.storage import SinkStorage
+from coinstream.s3.sinks.tagged_append import TaggedBatchAppend
 from coinstream.s3.tables import TableSpec, table_spec
 from coinstream.spark.api import SinkContext, SinkSettings
 
@@ -91,11 +94,9 @@ class DeltaSink:
         log.info("delta_sink_starting", table=self.table, location=location.spark_uri, mode=mode,
                  partition_by=list(partition_by), query=context.query_name)
         if mode == "append":
-            writer = (context.writer(frame, "append").format("delta")
-                      .option("mergeSchema", str(self.settings.merge_schema).lower()))
-            if partition_by:
-                writer = writer.partitionBy(*partition_by)
-            return writer.start(location.spark_uri)
+            append = TaggedBatchAppend(uri=location.spark_uri, query=context.query_name, partition_by=partition_by,
+                                       merge_schema=self.settings.merge_schema, report=context.report)
+            return context.writer(frame, "append").foreachBatch(append).start()
         keys = self.merge_keys(context)
         if not keys:
             raise ValueError(f"delta sink for {self.table!r} is mode = \"merge\" but stream {context.stream!r} has "

@@ -42,14 +42,20 @@ class IdempotentBatchWrite:
         from delta.tables import DeltaTable
 
         spark = batch.sparkSession  # the query's own session: its conf is not shared with other queries
-        if batch.isEmpty():
-            return
-        if not self.keys or not DeltaTable.isDeltaTable(spark, self.uri):
-            self._append(batch, batch_id)
-            self.report(batch_id, delta_write="append")
-            return
-        metrics = self._merge(spark, batch, batch_id)
-        self.report(batch_id, delta_write="merge", **metrics)
+        # Computed once, in full: the count runs every partition (so the upstream state stores commit even
+        # when Delta skips a replayed write, which Spark checks), and the write reads the cached rows.
+        batch.persist()
+        try:
+            if batch.count() == 0:
+                return
+            if not self.keys or not DeltaTable.isDeltaTable(spark, self.uri):
+                self._append(batch, batch_id)
+                self.report(batch_id, delta_write="append")
+                return
+            metrics = self._merge(spark, batch, batch_id)
+            self.report(batch_id, delta_write="merge", **metrics)
+        finally:
+            batch.unpersist()
 
     def _append(self, batch: DataFrame, batch_id: int) -> None:
         writer = (batch.write.format("delta").mode("append")
