@@ -26,6 +26,7 @@ from coinstream.dashboard.command import serve, write_report
 from coinstream.dashboard.demo.children import Child, start_child
 from coinstream.dashboard.demo.live_view import DemoLiveView
 from coinstream.dashboard.demo.log_follower import LogFollower
+from coinstream.dashboard.demo.schema_wait import SCHEMA_WAIT_S, wait_for_trade_schema
 from coinstream.dashboard.demo.pipeline_file import LAKE_PREFIX, TABLES, demo_pipeline, write_pipeline
 from coinstream.dashboard.demo.summary import DemoSummary, kafka_trade_ids, lake_trade_ids, rows_per_table
 from coinstream.dashboard.lake import LakeLocation
@@ -105,76 +106,86 @@ def demo_command(duration: float, rate: float, seed: int, serve_seconds: float |
     stack = LocalStack()
     console.print("[bold]coinstream demo[/]: starting the local stack (first run: Maven fetches the jars)")
     started = stack.up().started
-    endpoints = stack.endpoints
-    run_dir = stack.paths.state / "demo"
-    logs = run_dir / "logs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    environ = _credentials(stack.paths.credentials_file)
-    real_feed = bool(os.environ.get("COINSTREAM_TIINGO_API_KEY"))
-    children: list[Child] = []
-    with _StopRequested() as stop:
-        try:
-            feed_url = rest_url = None
-            if real_feed:
-                feed_url, rest_url = REAL_FEED_URL, REAL_REST_URL
-                console.print("feed: the real Tiingo firehose (COINSTREAM_TIINGO_API_KEY is set)")
-            else:
-                sim_port = _free_port()
-                environ["COINSTREAM_TIINGO_API_KEY"] = "demo-simulator-key"
-                children.append(start_child("simulator", ["simulate", "--port", str(sim_port), "--rate", str(rate),
-                                                          "--seed", str(seed)], logs, environ))
-                feed_url, rest_url = f"ws://127.0.0.1:{sim_port}/crypto", f"http://127.0.0.1:{sim_port}"
-                console.print(f"feed: the Tiingo simulator at {feed_url}, {rate:,.0f} trades/s, seed {seed}")
-            pipeline = write_pipeline(demo_pipeline(
-                bootstrap_servers=endpoints.bootstrap_servers, schema_registry_url=endpoints.schema_registry_url,
-                s3_endpoint_url=endpoints.s3_endpoint_url, bucket=endpoints.bucket, feed_url=feed_url,
-                feed_rest_url=rest_url, checkpoints=run_dir / "checkpoints"), run_dir / "pipeline.toml")
-            console.print(f"pipeline: {pipeline}\nlogs: {logs}")
-            processor = start_child("processor", ["process", str(pipeline)], logs, environ)
-            children.append(processor)
-            run_start = datetime.now(UTC)
-            ingestor = start_child("ingestor", ["ingest", str(pipeline), "--no-progress", "--metrics-interval", "2"],
-                                   logs, environ)
-            children.append(ingestor)
-            view = DemoLiveView(LogFollower(ingestor.log_path), LogFollower(processor.log_path), console)
-            with view:
-                deadline = time.monotonic() + duration
-                while time.monotonic() < deadline and not stop.requested and ingestor.running():
+    try:
+        endpoints = stack.endpoints
+        run_dir = stack.paths.state / "demo"
+        logs = run_dir / "logs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        environ = _credentials(stack.paths.credentials_file)
+        real_feed = bool(os.environ.get("COINSTREAM_TIINGO_API_KEY"))
+        children: list[Child] = []
+        with _StopRequested() as stop:
+            try:
+                feed_url = rest_url = None
+                if real_feed:
+                    feed_url, rest_url = REAL_FEED_URL, REAL_REST_URL
+                    console.print("feed: the real Tiingo firehose (COINSTREAM_TIINGO_API_KEY is set)")
+                else:
+                    sim_port = _free_port()
+                    environ["COINSTREAM_TIINGO_API_KEY"] = "demo-simulator-key"
+                    children.append(start_child("simulator", ["simulate", "--port", str(sim_port), "--rate", str(rate),
+                                                              "--seed", str(seed)], logs, environ))
+                    feed_url, rest_url = f"ws://127.0.0.1:{sim_port}/crypto", f"http://127.0.0.1:{sim_port}"
+                    console.print(f"feed: the Tiingo simulator at {feed_url}, {rate:,.0f} trades/s, seed {seed}")
+                document = demo_pipeline(
+                    bootstrap_servers=endpoints.bootstrap_servers, schema_registry_url=endpoints.schema_registry_url,
+                    s3_endpoint_url=endpoints.s3_endpoint_url, bucket=endpoints.bucket, feed_url=feed_url,
+                    feed_rest_url=rest_url, checkpoints=run_dir / "checkpoints")
+                pipeline = write_pipeline(document, run_dir / "pipeline.toml")
+                console.print(f"pipeline: {pipeline}\nlogs: {logs}")
+                run_start = datetime.now(UTC)
+                ingestor = start_child("ingestor", ["ingest", str(pipeline), "--no-progress", "--metrics-interval", "2"],
+                                       logs, environ)
+                children.append(ingestor)
+                # The processor reads the Trade schema's versions when it starts: on a fresh stack the ingestor
+                # registers it with its first trade.
+                if not wait_for_trade_schema(KafkaSettings(**document["kafka"]),
+                                             lambda: ingestor.running() and not stop.requested):
+                    raise click.ClickException(
+                        f"the ingestor registered no Trade schema in {SCHEMA_WAIT_S:.0f} s (or stopped); see "
+                        f"{ingestor.log_path}")
+                processor = start_child("processor", ["process", str(pipeline)], logs, environ)
+                children.append(processor)
+                view = DemoLiveView(LogFollower(ingestor.log_path), LogFollower(processor.log_path), console)
+                with view:
+                    deadline = time.monotonic() + duration
+                    while time.monotonic() < deadline and not stop.requested and ingestor.running():
+                        view.poll()
+                        time.sleep(0.5)
+                    stopped_at = time.time()
+                    ingestor.stop(timeout_s=120)
                     view.poll()
-                    time.sleep(0.5)
-                stopped_at = time.time()
-                ingestor.stop(timeout_s=120)
-                view.poll()
-                console.print("ingestor stopped and flushed; waiting for the processor to catch up")
-                caught_up = _wait_for_catch_up(view, processor, stopped_at, stop)
-            if not caught_up:
-                console.print("[yellow]the processor did not report lag 0 in time; the summary shows what landed[/]")
-        finally:
-            for child in reversed(children):
-                child.stop(timeout_s=60)
+                    console.print("ingestor stopped and flushed; waiting for the processor to catch up")
+                    caught_up = _wait_for_catch_up(view, processor, stopped_at, stop)
+                if not caught_up:
+                    console.print("[yellow]the processor did not report lag 0 in time; the summary shows what landed[/]")
+            finally:
+                for child in reversed(children):
+                    child.stop(timeout_s=60)
 
-        location = LakeLocation(root=f"s3a://{endpoints.bucket}/{LAKE_PREFIX}", endpoint_url=endpoints.s3_endpoint_url,
-                                environ={**os.environ, **environ})
-        kafka = KafkaSettings(bootstrap_servers=endpoints.bootstrap_servers,
-                              schema_registry_url=endpoints.schema_registry_url)
-        in_kafka = kafka_trade_ids(kafka, run_start)
-        in_lake = lake_trade_ids(location, run_start)
-        summary = DemoSummary(
-            duration_s=duration, trades_in_kafka=len(in_kafka), dead_letters=view.figures.dead_letters,
-            trades_in_lake=len(in_lake), lost=len(set(in_kafka) - set(in_lake)),
-            duplicates=len(in_lake) - len(set(in_lake)), rows_per_table=rows_per_table(location, TABLES),
-            ack_p50_ms=None, ack_p99_ms=view.figures.ack_p99_ms)
-        console.print(summary.table())
-        report = run_dir / "dashboard.html"
-        write_report(location, report)
-        console.print(f"dashboard written: {report}")
-        wait = serve_seconds if serve_seconds is not None else (None if console.is_terminal else 0.0)
-        if wait != 0.0 and not stop.requested:
-            with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(serve(DashboardServer(location, port=port), wait))
-    if started and not keep_stack:
-        stack.down(started)
-        console.print("local stack stopped")
-    elif started:
-        console.print("local stack left running: stop it with `coinstream stack down`")
+            location = LakeLocation(root=f"s3a://{endpoints.bucket}/{LAKE_PREFIX}", endpoint_url=endpoints.s3_endpoint_url,
+                                    environ={**os.environ, **environ})
+            kafka = KafkaSettings(bootstrap_servers=endpoints.bootstrap_servers,
+                                  schema_registry_url=endpoints.schema_registry_url)
+            in_kafka = kafka_trade_ids(kafka, run_start)
+            in_lake = lake_trade_ids(location, run_start)
+            summary = DemoSummary(
+                duration_s=duration, trades_in_kafka=len(in_kafka), dead_letters=view.figures.dead_letters,
+                trades_in_lake=len(in_lake), lost=len(set(in_kafka) - set(in_lake)),
+                duplicates=len(in_lake) - len(set(in_lake)), rows_per_table=rows_per_table(location, TABLES),
+                ack_p50_ms=None, ack_p99_ms=view.figures.ack_p99_ms)
+            console.print(summary.table())
+            report = run_dir / "dashboard.html"
+            write_report(location, report)
+            console.print(f"dashboard written: {report}")
+            wait = serve_seconds if serve_seconds is not None else (None if console.is_terminal else 0.0)
+            if wait != 0.0 and not stop.requested:
+                with contextlib.suppress(KeyboardInterrupt):
+                    asyncio.run(serve(DashboardServer(location, port=port), wait))
+    finally:  # also when the run fails: the stack this run started is stopped unless asked to keep it
+        if started and not keep_stack:
+            stack.down(started)
+            console.print("local stack stopped")
+        elif started:
+            console.print("local stack left running: stop it with `coinstream stack down`")
     if summary.lost or summary.duplicates:
         raise SystemExit(1)
