@@ -119,14 +119,15 @@ def start_jvm(
 def is_alive(record: ProcessRecord) -> bool:
     """True when the recorded PID is still the JVM this stack started (not a zombie, not a reuse)."""
     child = _children.get(record.pid)
-    if child is not None and child.poll() is not None:
+    if child is not None:
+        # Our own child: only its exit status is exact. /proc looks "gone" (an empty cmdline) while
+        # a JVM is still exiting, and an unreaped child would then linger as a zombie.
+        if child.poll() is None:
+            return True
         _children.pop(record.pid, None)
         return False
     stat = _stat_fields(record.pid)
     if stat is None or stat[0] == "Z":
-        if child is not None:  # it exited after poll() looked: reap it now, or it stays a zombie
-            child.wait()
-            _children.pop(record.pid, None)
         return False
     if record.start_ticks and int(stat[19]) != record.start_ticks:
         return False
