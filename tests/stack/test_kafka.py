@@ -6,7 +6,7 @@ import time
 import uuid
 
 import pytest
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 pytestmark = pytest.mark.stack
@@ -28,9 +28,18 @@ def _describe(admin: AdminClient, topic: str):  # noqa: ANN202 (confluent_kafka'
 
 
 def _min_isr(admin: AdminClient, topic: str) -> str:
+    """The topic's min.insync.replicas. A broker that has not applied the new topic's metadata yet
+    answers UNKNOWN_TOPIC_OR_PART for a moment: ask again until it knows (or 30 s pass)."""
     resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
-    configs = admin.describe_configs([resource])[resource].result(timeout=10)
-    return configs["min.insync.replicas"].value
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            configs = admin.describe_configs([resource])[resource].result(timeout=10)
+            return configs["min.insync.replicas"].value
+        except KafkaException as error:
+            if error.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def test_topic_created_with_rf3_min_isr2_has_three_in_sync_replicas(local_stack) -> None:
