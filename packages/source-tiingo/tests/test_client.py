@@ -212,3 +212,29 @@ async def test_api_key_never_reaches_the_logs(
     assert any(e["event"] == "feed_gap" for e in logs)
     assert all(key not in repr(event) for event in logs)
     assert key not in caplog.text and key not in str(raised.value)
+
+
+async def test_a_backlog_is_decoded_in_bounded_batches_without_losing_frames(simulator_factory, make_source) -> None:
+    """Frames that piled up while the consumer was busy come out in batches of at most 5,000."""
+    from coinstream.tiingo.client import _FRAMES_PER_BATCH
+
+    sim = await simulator_factory(rate=0)  # as fast as it can
+    source = make_source(sim)
+    sizes: list[int] = []
+
+    async def consume() -> None:
+        async for batch in source.batches():
+            sizes.append(len(batch))
+            if len(sizes) == 1:
+                await asyncio.sleep(1.0)  # a slow consumer: frames pile up in the client's inbox
+            if len(sizes) > 1 and sizes[-1] < _FRAMES_PER_BATCH:
+                return  # the backlog is drained
+
+    try:
+        await asyncio.wait_for(consume(), 30)
+    finally:
+        await source.close()
+    backlog = sizes[1:]
+    assert sum(backlog) > _FRAMES_PER_BATCH, f"no backlog built up: {sizes}"
+    assert max(backlog) == _FRAMES_PER_BATCH
+    assert source.stats.trades == sum(sizes) and source.stats.dead_letters == 0

@@ -37,6 +37,11 @@ _TEXT = WSMsgType.TEXT
 _BINARY = WSMsgType.BINARY
 _CONTINUATION = WSMsgType.CONTINUATION
 _CLOSE = WSMsgType.CLOSE
+# Frames decoded per batch handed to the sink. A backlog (the socket buffers hold ~100,000 frames
+# at the ingest ceiling) is still drained before the loop reads again, but in batches of this
+# size, so only one batch's records are alive at a time. Yielding to the event loop between
+# batches was tried: the loop then read more frames than it drained, and throughput fell 17 %.
+_FRAMES_PER_BATCH = 5_000
 
 
 def now_us() -> int:
@@ -129,10 +134,15 @@ class _Inbox(WSListener):  # type: ignore[misc]
         self._wake(True)
 
     # -- consumer side ---------------------------------------------------------------------------
-    def take(self) -> list[tuple[bytes, int]]:
+    def take(self, limit: int) -> list[tuple[bytes, int]]:
+        """Return up to ``limit`` of the oldest frames, and resume reading once the inbox has room."""
         frames = self.frames
-        self.frames = []
-        if self._paused and self.transport is not None:
+        if len(frames) > limit:
+            self.frames = frames[limit:]
+            frames = frames[:limit]
+        else:
+            self.frames = []
+        if self._paused and len(self.frames) < self.max_pending and self.transport is not None:
             self._paused = False
             self.transport.underlying_transport.resume_reading()
         return frames
@@ -279,7 +289,7 @@ class TiingoFeed:
                     log.warning("feed_silent", session_id=session_id, seconds=timeout)
                     raise _Reconnect(f"no frame for {timeout} s (heartbeat timeout)")
                 continue
-            frames = inbox.take()
+            frames = inbox.take(_FRAMES_PER_BATCH)
             self._last_frame_us = frames[-1][1]
             if self._gap_start is not None:
                 self._close_gap(frames[0][1])

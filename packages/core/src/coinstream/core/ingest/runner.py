@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 from confluent_kafka.admin import AdminClient
 
+from coinstream.core.ingest.gc_tuning import ingest_gc_settings
 from coinstream.core.ingest.metrics import IngestMeter, percentile
 from coinstream.core.ingest.report import IngestReport
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
@@ -44,6 +45,7 @@ class IngestOptions:
     metrics_interval_s: float = 5.0
     ensure_topics: bool = True
     on_metrics: Callable[[dict[str, Any]], None] | None = None
+    tune_gc: bool = True  # see coinstream.core.ingest.gc_tuning; off leaves the process's GC untouched
 
 
 class Ingestor:
@@ -109,7 +111,8 @@ class Ingestor:
             watchers.append(asyncio.create_task(self._stop_after(self.options.duration_s)))
         error: BaseException | None = None
         try:
-            await self._pump(source, producer)
+            with ingest_gc_settings() if self.options.tune_gc else contextlib.nullcontext():
+                await self._pump(source, producer)
         except BaseException as raised:  # reported in pipeline_stopped, then re-raised
             error = raised
             raise

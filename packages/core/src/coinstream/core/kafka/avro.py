@@ -18,7 +18,7 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from coinstream.core.config.models import KafkaSettings
-from coinstream.core.kafka.trade_encoder import encode_trade
+from coinstream.core.kafka.trade_encoder import TradeEncoder
 from coinstream.core.records.trade import Trade, trade_schema_str
 
 log = structlog.get_logger(__name__)
@@ -69,6 +69,7 @@ class TradeAvroCodec:
         self._schema = fastavro.parse_schema(json.loads(self.schema_str))
         self.schema_id = self._register()
         self._header = _HEADER.pack(MAGIC_BYTE, self.schema_id)
+        self._trade_encoder = TradeEncoder(self._header)
         self._writer_schemas: dict[int, Any] = {self.schema_id: self._schema}
 
     def _register(self) -> int:
@@ -109,7 +110,7 @@ class TradeAvroCodec:
     def encode(self, trade: Trade) -> bytes:
         """Return the trade as Confluent-framed Avro bytes."""
         if self._fast_encoder:
-            return self._header + encode_trade(trade)
+            return self._trade_encoder.encode(trade)
         buffer = io.BytesIO()
         buffer.write(self._header)
         fastavro.schemaless_writer(buffer, self._schema, {name: getattr(trade, name) for name in _TRADE_FIELDS})
