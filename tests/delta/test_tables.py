@@ -74,6 +74,10 @@ def test_every_trade_lands_once_in_each_table_with_the_documented_schema(run_pip
     assert len(ids) == 400
     assert set(ids) == {t.trade_id for t in valid}
     assert lake.table("trades").metadata().partition_columns == ["trade_date"]
+    # Append tables checkpoint their log every 100 commits; MERGE tables keep Delta's default.
+    assert lake.table("trades").metadata().configuration == {"delta.checkpointInterval": "100"}
+    assert lake.table("quarantine").metadata().configuration == {"delta.checkpointInterval": "100"}
+    assert "delta.checkpointInterval" not in lake.table("ohlcv_1m").metadata().configuration
     assert {row.trade_date.isoformat() for row in trades.select("trade_date").distinct().collect()} == \
         {datetime.fromtimestamp(t.trade_time / 1e6, UTC).date().isoformat() for t in valid}
 

@@ -64,3 +64,18 @@ def test_the_readme_documents_every_setting(model):
 
 def test_the_readme_names_the_csv_columns_in_order():
     assert ", ".join(CSV_COLUMNS) in README
+
+
+def test_new_tables_get_the_documented_properties_then_the_settings():
+    assert DeltaSink(DeltaSinkSettings(input="trades")).table_properties("append") == {
+        "delta.checkpointInterval": "100"}
+    assert DeltaSink(DeltaSinkSettings(input="ohlcv_1m")).table_properties("merge") == {}
+    own = DeltaSinkSettings(input="mine", table_properties={"delta.checkpointInterval": "20",
+                                                           "delta.appendOnly": "true"})
+    assert DeltaSink(own).table_properties("append") == {"delta.checkpointInterval": "20", "delta.appendOnly": "true"}
+
+
+def test_a_table_property_without_the_delta_prefix_is_refused_with_the_fix(registry):
+    with pytest.raises(ConfigError, match=r"checkpointInterval.*'delta.<name>'"):
+        parse_pipeline({"sinks": [{"name": "delta", "table_properties": {"checkpointInterval": "5"}}]}, registry,
+                       environ={})

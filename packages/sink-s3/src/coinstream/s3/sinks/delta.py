@@ -21,12 +21,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 import structlog
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from coinstream.s3.sinks.delta_batches import IdempotentBatchWrite
 from coinstream.s3.sinks.storage import SinkStorage
 from coinstream.s3.sinks.tagged_append import TaggedBatchAppend
-from coinstream.s3.tables import TableSpec, table_spec
+from coinstream.s3.tables import APPEND_TABLE_PROPERTIES, TableSpec, table_spec
 from coinstream.spark.api import SinkContext, SinkSettings
 
 if TYPE_CHECKING:
@@ -53,6 +53,19 @@ class DeltaSinkSettings(SinkSettings):
         "Partition columns; default: the table's documented partitioning (trades: trade_date)."))
     merge_keys: list[str] | None = Field(None, description="Columns MERGE matches on; default: the stream's keys.")
     merge_schema: bool = Field(True, description="Add new columns to the table when the stream gains them.")
+    table_properties: dict[str, str] = Field(default_factory=dict, description=(
+        "Delta table properties (delta.*) set when the sink creates the table, over the table's documented "
+        "ones (append tables: delta.checkpointInterval = 100). An existing table keeps its own: change "
+        "those with ALTER TABLE ... SET TBLPROPERTIES."))
+
+    @field_validator("table_properties")
+    @classmethod
+    def _delta_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        wrong = [key for key in value if not key.startswith("delta.")]
+        if wrong:
+            raise ValueError(f"table_properties are Delta table properties, named delta.*: got {wrong}; write them as "
+                             "'delta.<name>', e.g. 'delta.checkpointInterval'")
+        return value
 
 
 class DeltaSink:
@@ -76,6 +89,15 @@ class DeltaSink:
             return self.spec.mode
         return "merge" if context.aggregated and context.keys else "append"
 
+    def table_properties(self, mode: Literal["append", "merge"]) -> dict[str, str]:
+        """The properties a new table gets: the documented table's (an unknown table: the append defaults
+        when appended to), then the setting's."""
+        if table_spec(self.table) is not None:
+            defaults = self.spec.properties
+        else:
+            defaults = APPEND_TABLE_PROPERTIES if mode == "append" else {}
+        return {**defaults, **self.settings.table_properties}
+
     def merge_keys(self, context: SinkContext) -> tuple[str, ...]:
         """The MERGE keys: the setting, else the stream's keys, else the table's documented keys."""
         return tuple(self.settings.merge_keys or context.keys or self.spec.keys)
@@ -95,7 +117,8 @@ class DeltaSink:
                  partition_by=list(partition_by), query=context.query_name)
         if mode == "append":
             append = TaggedBatchAppend(uri=location.spark_uri, query=context.query_name, partition_by=partition_by,
-                                       merge_schema=self.settings.merge_schema, report=context.report)
+                                       merge_schema=self.settings.merge_schema, report=context.report,
+                                       table_properties=self.table_properties(mode))
             return context.writer(frame, "append").foreachBatch(append).start()
         keys = self.merge_keys(context)
         if not keys:
@@ -107,7 +130,7 @@ class DeltaSink:
                              f"{context.stream!r}; fix merge_keys")
         write = IdempotentBatchWrite(uri=location.spark_uri, app_id=context.query_name, keys=keys,
                                      partition_by=partition_by, merge_schema=self.settings.merge_schema,
-                                     report=context.report)
+                                     report=context.report, table_properties=self.table_properties(mode))
         output_mode = "update" if context.aggregated else "append"
         return context.writer(frame, output_mode).foreachBatch(write).start()
 

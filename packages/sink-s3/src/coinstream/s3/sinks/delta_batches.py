@@ -9,8 +9,8 @@ Called by Spark once per micro-batch, on the driver; returns nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -36,6 +36,7 @@ class IdempotentBatchWrite:
     partition_by: Sequence[str]
     merge_schema: bool
     report: BatchReporter
+    table_properties: Mapping[str, str] = field(default_factory=dict)  # used by Delta when a write creates the table
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         """Write ``batch`` once per (app_id, batch_id), whatever Spark replays."""
@@ -60,7 +61,8 @@ class IdempotentBatchWrite:
     def _append(self, batch: DataFrame, batch_id: int) -> None:
         writer = (batch.write.format("delta").mode("append")
                   .option("txnAppId", self.app_id).option("txnVersion", str(batch_id))
-                  .option("mergeSchema", str(self.merge_schema).lower()))
+                  .option("mergeSchema", str(self.merge_schema).lower())
+                  .options(**self.table_properties))
         if self.partition_by:
             writer = writer.partitionBy(*self.partition_by)
         writer.save(self.uri)

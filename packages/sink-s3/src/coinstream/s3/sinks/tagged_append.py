@@ -24,7 +24,7 @@ Called by Spark once per micro-batch, on the driver; returns nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -70,8 +70,9 @@ class TaggedBatchAppend:
     """Appends each micro-batch of one query to the Delta table at ``uri``, once (module docstring)."""
 
     def __init__(self, uri: str, query: str, partition_by: Sequence[str], merge_schema: bool,
-                 report: BatchReporter) -> None:
+                 report: BatchReporter, table_properties: Mapping[str, str] | None = None) -> None:
         self.uri = uri
+        self.table_properties = dict(table_properties or {})  # applied by Delta only when the write creates the table
         self.query = query
         self.partition_by = tuple(partition_by)
         self.merge_schema = merge_schema
@@ -99,7 +100,8 @@ class TaggedBatchAppend:
                 return
         writer = (batch.write.format("delta").mode("append")
                   .option("userMetadata", commit_tag(self.query, batch_id))
-                  .option("mergeSchema", str(self.merge_schema).lower()))
+                  .option("mergeSchema", str(self.merge_schema).lower())
+                  .options(**self.table_properties))
         if self.partition_by:
             writer = writer.partitionBy(*self.partition_by)
         writer.save(self.uri)
