@@ -74,10 +74,17 @@ def test_every_trade_lands_once_in_each_table_with_the_documented_schema(run_pip
     assert len(ids) == 400
     assert set(ids) == {t.trade_id for t in valid}
     assert lake.table("trades").metadata().partition_columns == ["trade_date"]
-    # Append tables checkpoint their log every 100 commits; MERGE tables keep Delta's default.
-    assert lake.table("trades").metadata().configuration == {"delta.checkpointInterval": "100"}
-    assert lake.table("quarantine").metadata().configuration == {"delta.checkpointInterval": "100"}
-    assert "delta.checkpointInterval" not in lake.table("ohlcv_1m").metadata().configuration
+    # Append tables checkpoint their log every 100 commits and keep file statistics of the filtered
+    # columns only; MERGE tables keep Delta's defaults.
+    trade_properties = {"delta.checkpointInterval": "100",
+                        "delta.dataSkippingStatsColumns": "trade_time,ingest_time,ticker,exchange"}
+    assert lake.table("trades").metadata().configuration == trade_properties
+    assert lake.table("quarantine").metadata().configuration == trade_properties
+    assert lake.table("ohlcv_1m").metadata().configuration == {}
+    files = lake.table("trades").get_add_actions(flatten=False)
+    minimums = files.column("min")[0].as_py()
+    assert {name for name, value in minimums.items() if value is not None} == {
+        "trade_time", "ingest_time", "ticker", "exchange"}
     assert {row.trade_date.isoformat() for row in trades.select("trade_date").distinct().collect()} == \
         {datetime.fromtimestamp(t.trade_time / 1e6, UTC).date().isoformat() for t in valid}
 

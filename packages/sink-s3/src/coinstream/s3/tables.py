@@ -34,6 +34,13 @@ class TableSpec:
 # (bench/README.md). Appends never read that state; readers replay at most 99 small JSON commits. MERGE
 # tables keep 10: each MERGE rebuilds the state from the last checkpoint, so more commits there cost more.
 APPEND_TABLE_PROPERTIES = MappingProxyType({"delta.checkpointInterval": "100"})
+# Trade tables: file statistics (min/max/nulls) only for the columns queries filter on. Delta's default
+# gathers them for the first 32 columns; for random trade ids or prices they skip nothing and cost
+# +13 % on the processor's Delta write (2.4M trades in 200k batches, warm: 54-55k vs 61-65k rows/s).
+TRADE_TABLE_PROPERTIES = MappingProxyType({
+    **APPEND_TABLE_PROPERTIES,
+    "delta.dataSkippingStatsColumns": "trade_time,ingest_time,ticker,exchange",
+})
 
 
 TRADES_COLUMNS = ("trade_id", "ticker", "base_currency", "quote_currency", "exchange", "price", "size",
@@ -41,7 +48,7 @@ TRADES_COLUMNS = ("trade_id", "ticker", "base_currency", "quote_currency", "exch
 
 TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (
     TableSpec("trades", "append", partition_by=("trade_date",), columns=TRADES_COLUMNS,
-              properties=APPEND_TABLE_PROPERTIES),
+              properties=TRADE_TABLE_PROPERTIES),
     TableSpec("ohlcv_1m", "merge", keys=("window_start", "ticker", "exchange"),
               columns=("window_start", "window_end", "ticker", "exchange", "open", "high", "low", "close",
                        "volume", "vwap", "trade_count")),
@@ -49,7 +56,7 @@ TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (
               columns=("window_start", "window_end", "exchange", "trade_count", "notional", "distinct_tickers")),
     # Small by design (rejected rows only): one folder, no partitions.
     TableSpec("quarantine", "append", columns=(*TRADES_COLUMNS[:11], "reason", "quarantined_by"),
-              properties=APPEND_TABLE_PROPERTIES),
+              properties=TRADE_TABLE_PROPERTIES),
 )}
 
 
