@@ -126,13 +126,15 @@ def commits_by_file(s3: S3Settings, table: str) -> dict[str, int]:
 
 
 def latencies(s3: S3Settings, table: str = "trades", ingested_from_us: int = 0) -> tuple[list[float], list[int], int]:
-    """Per row: commit time - ingest_time (s); every commit timestamp (ms); the first ingest_time (µs)."""
+    """Per row ingested from ``ingested_from_us`` on: commit time - ingest_time (s); the timestamps (ms) of
+    the commits holding those rows; the first of their ingest_times (µs)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     commits = commits_by_file(s3, table)
     dataset = LakeReader(s3).table(table).to_pyarrow_dataset()
     values: list[float] = []
+    holding: set[int] = set()
     first_ingest = 2**62
     for fragment in dataset.get_fragments():
         stamp = commits[fragment.path.rsplit("/", 1)[-1]]
@@ -142,8 +144,9 @@ def latencies(s3: S3Settings, table: str = "trades", ingested_from_us: int = 0) 
         if not micros:
             continue
         values.extend((stamp * 1000 - m) / 1e6 for m in micros)
+        holding.add(stamp)
         first_ingest = min(first_ingest, min(micros))
-    return values, sorted(set(commits.values())), first_ingest
+    return values, sorted(holding), first_ingest
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -311,13 +314,17 @@ def batch_phases(history: list[Any]) -> dict[str, Any]:
 
 
 def analyse(s3: S3Settings, ingested_from_us: int = 0) -> dict[str, Any]:
-    """Latency per row and the end-to-end rate: rows / (last commit - first ingest), for the rows
-    ingested from ``ingested_from_us`` on."""
+    """Latency per row and two rates, for the rows ingested from ``ingested_from_us`` on: end to end,
+    rows / (last commit - first ingest), which a steady lag L lowers by L / (span + L); and landed,
+    rows / (last commit - first commit holding them), the lake's intake while the lag stays steady
+    (then compare the latency of the window's two halves: equal means keeping pace, growing means not)."""
     values, commits, first_ingest = latencies(s3, ingested_from_us=ingested_from_us)
     span_s = (commits[-1] * 1000 - first_ingest) / 1e6 if values else float("nan")
+    commit_span_s = (commits[-1] - commits[0]) / 1000 if len(commits) > 1 else float("nan")
     half = len(values) // 2
     return {"rows_in_table": len(values), "commits": len(commits),
             "end_to_end_rows_per_s": round(len(values) / span_s) if values and span_s > 0 else None,
+            "landed_rows_per_s": round(len(values) / commit_span_s) if commit_span_s > 0 else None,
             "latency_p50_s": round(statistics.median(values), 2) if values else None,
             "latency_p99_s": round(percentile(values, 0.99), 2) if values else None,
             "latency_max_s": round(max(values), 2) if values else None,

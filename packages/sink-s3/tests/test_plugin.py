@@ -67,13 +67,14 @@ def test_the_readme_names_the_csv_columns_in_order():
 
 
 def test_new_tables_get_the_documented_properties_then_the_settings():
-    assert DeltaSink(DeltaSinkSettings(input="trades")).table_properties("append") == {
-        "delta.checkpointInterval": "100", "delta.dataSkippingStatsColumns": "trade_time,ingest_time,ticker,exchange"}
-    assert DeltaSink(DeltaSinkSettings(input="mine")).table_properties("append") == {"delta.checkpointInterval": "100"}
-    assert DeltaSink(DeltaSinkSettings(input="ohlcv_1m")).table_properties("merge") == {}
-    own = DeltaSinkSettings(input="mine", table_properties={"delta.checkpointInterval": "20",
-                                                           "delta.appendOnly": "true"})
-    assert DeltaSink(own).table_properties("append") == {"delta.checkpointInterval": "20", "delta.appendOnly": "true"}
+    assert DeltaSink(DeltaSinkSettings(input="trades")).table_properties() == {
+        "delta.dataSkippingStatsColumns": "trade_time,ingest_time,ticker,exchange"}
+    assert DeltaSink(DeltaSinkSettings(input="ohlcv_1m")).table_properties() == {}
+    assert DeltaSink(DeltaSinkSettings(input="mine")).table_properties() == {}
+    own = DeltaSinkSettings(input="trades", table_properties={"delta.dataSkippingStatsColumns": "trade_time",
+                                                             "delta.appendOnly": "true"})
+    assert DeltaSink(own).table_properties() == {"delta.dataSkippingStatsColumns": "trade_time",
+                                                 "delta.appendOnly": "true"}
 
 
 def test_a_table_property_without_the_delta_prefix_is_refused_with_the_fix(registry):

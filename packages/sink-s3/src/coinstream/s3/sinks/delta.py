@@ -26,7 +26,7 @@ from pydantic import Field, field_validator
 from coinstream.s3.sinks.delta_batches import IdempotentBatchWrite
 from coinstream.s3.sinks.storage import SinkStorage
 from coinstream.s3.sinks.tagged_append import TaggedBatchAppend
-from coinstream.s3.tables import APPEND_TABLE_PROPERTIES, TableSpec, table_spec
+from coinstream.s3.tables import TableSpec, table_spec
 from coinstream.spark.api import SinkContext, SinkSettings
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class DeltaSinkSettings(SinkSettings):
     merge_schema: bool = Field(True, description="Add new columns to the table when the stream gains them.")
     table_properties: dict[str, str] = Field(default_factory=dict, description=(
         "Delta table properties (delta.*) set when the sink creates the table, over the table's documented "
-        "ones (append tables: delta.checkpointInterval = 100). An existing table keeps its own: change "
+        "ones (trades, quarantine: delta.dataSkippingStatsColumns). An existing table keeps its own: change "
         "those with ALTER TABLE ... SET TBLPROPERTIES."))
 
     @field_validator("table_properties")
@@ -89,14 +89,9 @@ class DeltaSink:
             return self.spec.mode
         return "merge" if context.aggregated and context.keys else "append"
 
-    def table_properties(self, mode: Literal["append", "merge"]) -> dict[str, str]:
-        """The properties a new table gets: the documented table's (an unknown table: the append defaults
-        when appended to), then the setting's."""
-        if table_spec(self.table) is not None:
-            defaults = self.spec.properties
-        else:
-            defaults = APPEND_TABLE_PROPERTIES if mode == "append" else {}
-        return {**defaults, **self.settings.table_properties}
+    def table_properties(self) -> dict[str, str]:
+        """The properties a new table gets: the documented table's, then the setting's."""
+        return {**self.spec.properties, **self.settings.table_properties}
 
     def merge_keys(self, context: SinkContext) -> tuple[str, ...]:
         """The MERGE keys: the setting, else the stream's keys, else the table's documented keys."""
@@ -118,7 +113,7 @@ class DeltaSink:
         if mode == "append":
             append = TaggedBatchAppend(uri=location.spark_uri, query=context.query_name, partition_by=partition_by,
                                        merge_schema=self.settings.merge_schema, report=context.report,
-                                       table_properties=self.table_properties(mode))
+                                       table_properties=self.table_properties())
             return context.writer(frame, "append").foreachBatch(append).start()
         keys = self.merge_keys(context)
         if not keys:
@@ -130,7 +125,7 @@ class DeltaSink:
                              f"{context.stream!r}; fix merge_keys")
         write = IdempotentBatchWrite(uri=location.spark_uri, app_id=context.query_name, keys=keys,
                                      partition_by=partition_by, merge_schema=self.settings.merge_schema,
-                                     report=context.report, table_properties=self.table_properties(mode))
+                                     report=context.report, table_properties=self.table_properties())
         output_mode = "update" if context.aggregated else "append"
         return context.writer(frame, output_mode).foreachBatch(write).start()
 
