@@ -9,13 +9,9 @@ from __future__ import annotations
 from confluent_kafka.admin import AdminClient
 
 from coinstream.core import KafkaSettings
-from coinstream.core.kafka import admin_config
+from coinstream.core.kafka import admin_config, delete_topics
 
 
 def delete_bench_topics(settings: KafkaSettings) -> None:
     """Delete the trades and dead-letter topics of ``settings`` (missing ones are skipped)."""
-    admin = AdminClient(admin_config(settings))
-    existing = set(admin.list_topics(timeout=15).topics)
-    names = [name for name in (settings.trades_topic, settings.dead_letter_topic) if name in existing]
-    for future in admin.delete_topics(names, operation_timeout=30).values() if names else ():
-        future.result()
+    delete_topics(AdminClient(admin_config(settings)), [settings.trades_topic, settings.dead_letter_topic])

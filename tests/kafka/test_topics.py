@@ -7,7 +7,8 @@ import time
 import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
-from coinstream.core.kafka import TopicMismatchError, TopicSpec, admin_config, ensure_topics, pipeline_topics
+from coinstream.core.kafka import (TopicMismatchError, TopicSpec, admin_config, delete_topics, ensure_topics,
+                                   pipeline_topics)
 
 pytestmark = pytest.mark.stack
 
@@ -69,3 +70,15 @@ def test_a_replication_factor_above_the_broker_count_names_the_count(kafka_setti
 
     with pytest.raises(TopicMismatchError, match=r"replication_factor=5 but the cluster has 3 brokers"):
         ensure_topics(admin, [TopicSpec(kafka_settings.trades_topic, 1, 5, 2)])
+
+
+def test_delete_topics_removes_the_existing_ones_and_skips_the_missing(kafka_settings):
+    admin = AdminClient(admin_config(kafka_settings))
+    ensure_topics(admin, pipeline_topics(kafka_settings))
+    wanted = [kafka_settings.trades_topic, kafka_settings.dead_letter_topic, "test.never-created"]
+    assert delete_topics(admin, wanted) == wanted[:2]
+    deadline = time.monotonic() + 15
+    while set(wanted[:2]) & set(admin.list_topics(timeout=30).topics) and time.monotonic() < deadline:
+        time.sleep(0.2)  # every broker learns of the deletion from the controller
+    assert not set(wanted[:2]) & set(admin.list_topics(timeout=30).topics)
+    assert delete_topics(admin, wanted) == []

@@ -6,6 +6,7 @@ from coinstream.core.kafka.admin import (
     TopicReport,
     TopicSpec,
     cluster_broker_count,
+    delete_topics,
     ensure_topics,
     pipeline_topics,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "cluster_broker_count",
     "consumer_config",
     "decode_wire_header",
+    "delete_topics",
     "ensure_topics",
     "pipeline_topics",
     "producer_config",

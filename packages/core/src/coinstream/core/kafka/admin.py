@@ -173,3 +173,26 @@ def ensure_topics(admin: AdminClient, specs: Sequence[TopicSpec], timeout_s: flo
             + ". Change [kafka] to match, or recreate the topics (their data would be lost)."
         )
     return reports
+
+
+def delete_topics(admin: AdminClient, names: Sequence[str], timeout_s: float = 30.0) -> list[str]:
+    """Delete the named topics that exist and wait for the cluster to accept it; return the deleted names.
+
+    A topic that is missing, or that someone else deletes meanwhile, is skipped; any other failure
+    (the cluster unreachable, say) raises ``KafkaException``.
+    """
+    existing = set(admin.list_topics(timeout=timeout_s).topics)
+    wanted = [name for name in dict.fromkeys(names) if name in existing]
+    deleted = []
+    for name, future in (admin.delete_topics(wanted, operation_timeout=timeout_s).items() if wanted else ()):
+        try:
+            future.result()
+        except KafkaException as error:
+            if error.args and isinstance(error.args[0], KafkaError) and \
+                    error.args[0].code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
+                continue
+            raise
+        deleted.append(name)
+    if deleted:
+        log.info("topics_deleted", topics=deleted)
+    return deleted
