@@ -35,6 +35,7 @@ _LOW_14_BITS = tuple(bytes((bits & 0x7F | 0x80, bits >> 7 | 0x80)) for bits in r
 _NEXT_7_BITS = tuple(bytes((bits | 0x80,)) for bits in range(1 << 7))
 DEFAULT_CACHE_ENTRIES = 65_536
 _K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 def encode_long(value: int) -> bytes:
@@ -75,8 +76,7 @@ class TradeEncoder:
         self._last_ingest_time = -1
         self._last_ingest_bytes = b""
 
-    def _remember(self, cache: dict[_K, tuple[bytes, bytes]], key: _K, encoded: tuple[bytes, bytes]
-                  ) -> tuple[bytes, bytes]:
+    def _remember(self, cache: dict[_K, _V], key: _K, encoded: _V) -> _V:
         if len(cache) >= self._max_entries:
             cache.clear()  # more distinct values than this is not a feed we expect; stay bounded
         cache[key] = encoded
@@ -89,9 +89,7 @@ class TradeEncoder:
         zigzag = micros << 1
         high = self._high_bytes.get(zigzag >> 21)
         if high is None:
-            if len(self._high_bytes) >= self._max_entries:
-                self._high_bytes.clear()
-            high = self._high_bytes[zigzag >> 21] = encode_long(micros)[3:]
+            high = self._remember(self._high_bytes, zigzag >> 21, encode_long(micros)[3:])
         return _LOW_14_BITS[zigzag & 0x3FFF] + _NEXT_7_BITS[zigzag >> 14 & 0x7F] + high
 
     def encode(self, trade: Trade) -> bytes:
