@@ -17,6 +17,7 @@ import socket
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -31,6 +32,9 @@ from coinstream.dashboard.demo.pipeline_file import LAKE_PREFIX, TABLES, demo_pi
 from coinstream.dashboard.demo.summary import DemoSummary, kafka_trade_ids, lake_trade_ids, rows_per_table
 from coinstream.dashboard.lake import LakeLocation
 from coinstream.dashboard.server import DashboardServer
+
+if TYPE_CHECKING:
+    from coinstream.core.stack.stack import LocalStack
 
 CATCH_UP_TIMEOUT_S = 180.0
 REAL_FEED_URL, REAL_REST_URL = "wss://api.tiingo.com/crypto", "https://api.tiingo.com"
@@ -83,6 +87,96 @@ def _wait_for_catch_up(view: DemoLiveView, processor: Child, since: float, stop:
     return False
 
 
+def _start_feed(console: Console, logs: Path, environ: dict[str, str], rate: float, seed: int,
+                children: list[Child]) -> tuple[str | None, str | None]:
+    """Start the simulator (unless the real feed's key is set); return the feed's websocket and REST URLs."""
+    if os.environ.get("COINSTREAM_TIINGO_API_KEY"):
+        console.print("feed: the real Tiingo firehose (COINSTREAM_TIINGO_API_KEY is set)")
+        return REAL_FEED_URL, REAL_REST_URL
+    sim_port = _free_port()
+    environ["COINSTREAM_TIINGO_API_KEY"] = "demo-simulator-key"
+    children.append(start_child("simulator", ["simulate", "--port", str(sim_port), "--rate", str(rate),
+                                              "--seed", str(seed)], logs, environ))
+    feed_url = f"ws://127.0.0.1:{sim_port}/crypto"
+    console.print(f"feed: the Tiingo simulator at {feed_url}, {rate:,.0f} trades/s, seed {seed}")
+    return feed_url, f"http://127.0.0.1:{sim_port}"
+
+
+def _run_pipeline(stack: LocalStack, run_dir: Path, console: Console, environ: dict[str, str], duration: float,
+                  rate: float, seed: int, stop: _StopRequested) -> tuple[KafkaSettings, datetime, DemoLiveView]:
+    """Run feed, ingestor and processor for ``duration`` (or until a stop), flush, let the processor catch up,
+    and stop them all; return the pipeline's [kafka], when the run started, and the live view's figures."""
+    endpoints = stack.endpoints
+    logs = run_dir / "logs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    children: list[Child] = []
+    try:
+        feed_url, rest_url = _start_feed(console, logs, environ, rate, seed, children)
+        document = demo_pipeline(
+            bootstrap_servers=endpoints.bootstrap_servers, schema_registry_url=endpoints.schema_registry_url,
+            s3_endpoint_url=endpoints.s3_endpoint_url, bucket=endpoints.bucket, feed_url=feed_url,
+            feed_rest_url=rest_url, checkpoints=run_dir / "checkpoints")
+        kafka = KafkaSettings(**document["kafka"])
+        pipeline = write_pipeline(document, run_dir / "pipeline.toml")
+        console.print(f"pipeline: {pipeline}\nlogs: {logs}")
+        run_start = datetime.now(UTC)
+        ingestor = start_child("ingestor", ["ingest", str(pipeline), "--no-progress", "--metrics-interval", "2"],
+                               logs, environ)
+        children.append(ingestor)
+        # The processor reads the Trade schema's versions when it starts: on a fresh stack the ingestor
+        # registers it with its first trade.
+        if not wait_for_trade_schema(kafka, lambda: ingestor.running() and not stop.requested):
+            raise click.ClickException(
+                f"the ingestor registered no Trade schema in {SCHEMA_WAIT_S:.0f} s (or stopped); see "
+                f"{ingestor.log_path}")
+        processor = start_child("processor", ["process", str(pipeline)], logs, environ)
+        children.append(processor)
+        view = DemoLiveView(LogFollower(ingestor.log_path), LogFollower(processor.log_path), console)
+        with view:
+            deadline = time.monotonic() + duration
+            while time.monotonic() < deadline and not stop.requested and ingestor.running():
+                view.poll()
+                time.sleep(0.5)
+            stopped_at = time.time()
+            ingestor.stop(timeout_s=120)
+            view.poll()
+            console.print("ingestor stopped and flushed; waiting for the processor to catch up")
+            caught_up = _wait_for_catch_up(view, processor, stopped_at, stop)
+        if not caught_up:
+            console.print("[yellow]the processor did not report lag 0 in time; the summary shows what landed[/]")
+    finally:
+        for child in reversed(children):
+            child.stop(timeout_s=60)
+    return kafka, run_start, view
+
+
+def _run_demo(stack: LocalStack, console: Console, duration: float, rate: float, seed: int,
+              serve_seconds: float | None, port: int) -> DemoSummary:
+    """Run the pipeline on the running stack, print its summary, write (and maybe serve) the dashboard."""
+    endpoints = stack.endpoints
+    run_dir = stack.paths.state / "demo"
+    environ = _credentials(stack.paths.credentials_file)
+    with _StopRequested() as stop:
+        kafka, run_start, view = _run_pipeline(stack, run_dir, console, environ, duration, rate, seed, stop)
+        location = LakeLocation(root=f"s3a://{endpoints.bucket}/{LAKE_PREFIX}", endpoint_url=endpoints.s3_endpoint_url,
+                                environ={**os.environ, **environ})
+        in_kafka = kafka_trade_ids(kafka, run_start)
+        in_lake = lake_trade_ids(location, run_start)
+        summary = DemoSummary(
+            duration_s=duration, trades_in_kafka=len(in_kafka), dead_letters=view.figures.dead_letters,
+            trades_in_lake=len(in_lake), lost=len(set(in_kafka) - set(in_lake)),
+            duplicates=len(in_lake) - len(set(in_lake)), rows_per_table=rows_per_table(location, TABLES),
+            ack_p50_ms=None, ack_p99_ms=view.figures.ack_p99_ms)
+        console.print(summary.table())
+        report = run_dir / "dashboard.html"
+        write_report(location, report)
+        console.print(f"dashboard written: {report}")
+        wait = serve_seconds if serve_seconds is not None else (None if console.is_terminal else 0.0)
+        if wait != 0.0 and not stop.requested:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(serve(DashboardServer(location, port=port), wait))
+    return summary
+
+
 @click.command("demo")
 @click.option("--duration", default=120.0, show_default=True, type=click.FloatRange(5), help="Seconds of ingest.")
 @click.option("--rate", default=2_000.0, show_default=True, type=click.FloatRange(0),
@@ -107,80 +201,7 @@ def demo_command(duration: float, rate: float, seed: int, serve_seconds: float |
     console.print("[bold]coinstream demo[/]: starting the local stack (first run: Maven fetches the jars)")
     started = stack.up().started
     try:
-        endpoints = stack.endpoints
-        run_dir = stack.paths.state / "demo"
-        logs = run_dir / "logs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        environ = _credentials(stack.paths.credentials_file)
-        real_feed = bool(os.environ.get("COINSTREAM_TIINGO_API_KEY"))
-        children: list[Child] = []
-        with _StopRequested() as stop:
-            try:
-                feed_url = rest_url = None
-                if real_feed:
-                    feed_url, rest_url = REAL_FEED_URL, REAL_REST_URL
-                    console.print("feed: the real Tiingo firehose (COINSTREAM_TIINGO_API_KEY is set)")
-                else:
-                    sim_port = _free_port()
-                    environ["COINSTREAM_TIINGO_API_KEY"] = "demo-simulator-key"
-                    children.append(start_child("simulator", ["simulate", "--port", str(sim_port), "--rate", str(rate),
-                                                              "--seed", str(seed)], logs, environ))
-                    feed_url, rest_url = f"ws://127.0.0.1:{sim_port}/crypto", f"http://127.0.0.1:{sim_port}"
-                    console.print(f"feed: the Tiingo simulator at {feed_url}, {rate:,.0f} trades/s, seed {seed}")
-                document = demo_pipeline(
-                    bootstrap_servers=endpoints.bootstrap_servers, schema_registry_url=endpoints.schema_registry_url,
-                    s3_endpoint_url=endpoints.s3_endpoint_url, bucket=endpoints.bucket, feed_url=feed_url,
-                    feed_rest_url=rest_url, checkpoints=run_dir / "checkpoints")
-                pipeline = write_pipeline(document, run_dir / "pipeline.toml")
-                console.print(f"pipeline: {pipeline}\nlogs: {logs}")
-                run_start = datetime.now(UTC)
-                ingestor = start_child("ingestor", ["ingest", str(pipeline), "--no-progress", "--metrics-interval", "2"],
-                                       logs, environ)
-                children.append(ingestor)
-                # The processor reads the Trade schema's versions when it starts: on a fresh stack the ingestor
-                # registers it with its first trade.
-                if not wait_for_trade_schema(KafkaSettings(**document["kafka"]),
-                                             lambda: ingestor.running() and not stop.requested):
-                    raise click.ClickException(
-                        f"the ingestor registered no Trade schema in {SCHEMA_WAIT_S:.0f} s (or stopped); see "
-                        f"{ingestor.log_path}")
-                processor = start_child("processor", ["process", str(pipeline)], logs, environ)
-                children.append(processor)
-                view = DemoLiveView(LogFollower(ingestor.log_path), LogFollower(processor.log_path), console)
-                with view:
-                    deadline = time.monotonic() + duration
-                    while time.monotonic() < deadline and not stop.requested and ingestor.running():
-                        view.poll()
-                        time.sleep(0.5)
-                    stopped_at = time.time()
-                    ingestor.stop(timeout_s=120)
-                    view.poll()
-                    console.print("ingestor stopped and flushed; waiting for the processor to catch up")
-                    caught_up = _wait_for_catch_up(view, processor, stopped_at, stop)
-                if not caught_up:
-                    console.print("[yellow]the processor did not report lag 0 in time; the summary shows what landed[/]")
-            finally:
-                for child in reversed(children):
-                    child.stop(timeout_s=60)
-
-            location = LakeLocation(root=f"s3a://{endpoints.bucket}/{LAKE_PREFIX}", endpoint_url=endpoints.s3_endpoint_url,
-                                    environ={**os.environ, **environ})
-            kafka = KafkaSettings(bootstrap_servers=endpoints.bootstrap_servers,
-                                  schema_registry_url=endpoints.schema_registry_url)
-            in_kafka = kafka_trade_ids(kafka, run_start)
-            in_lake = lake_trade_ids(location, run_start)
-            summary = DemoSummary(
-                duration_s=duration, trades_in_kafka=len(in_kafka), dead_letters=view.figures.dead_letters,
-                trades_in_lake=len(in_lake), lost=len(set(in_kafka) - set(in_lake)),
-                duplicates=len(in_lake) - len(set(in_lake)), rows_per_table=rows_per_table(location, TABLES),
-                ack_p50_ms=None, ack_p99_ms=view.figures.ack_p99_ms)
-            console.print(summary.table())
-            report = run_dir / "dashboard.html"
-            write_report(location, report)
-            console.print(f"dashboard written: {report}")
-            wait = serve_seconds if serve_seconds is not None else (None if console.is_terminal else 0.0)
-            if wait != 0.0 and not stop.requested:
-                with contextlib.suppress(KeyboardInterrupt):
-                    asyncio.run(serve(DashboardServer(location, port=port), wait))
+        summary = _run_demo(stack, console, duration, rate, seed, serve_seconds, port)
     finally:  # also when the run fails: the stack this run started is stopped unless asked to keep it
         if started and not keep_stack:
             stack.down(started)
