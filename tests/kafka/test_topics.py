@@ -77,8 +77,10 @@ def test_delete_topics_removes_the_existing_ones_and_skips_the_missing(kafka_set
     ensure_topics(admin, pipeline_topics(kafka_settings))
     wanted = [kafka_settings.trades_topic, kafka_settings.dead_letter_topic, "test.never-created"]
     assert delete_topics(admin, wanted) == wanted[:2]
-    deadline = time.monotonic() + 15
+    # Every broker learns of the deletion from the controller; one restarted by the broker-failure
+    # tests just before can take a while to catch up.
+    deadline = time.monotonic() + 60
     while set(wanted[:2]) & set(admin.list_topics(timeout=30).topics) and time.monotonic() < deadline:
-        time.sleep(0.2)  # every broker learns of the deletion from the controller
+        time.sleep(0.2)
     assert not set(wanted[:2]) & set(admin.list_topics(timeout=30).topics)
     assert delete_topics(admin, wanted) == []

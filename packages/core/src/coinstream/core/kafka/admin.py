@@ -77,10 +77,28 @@ def _describe(admin: AdminClient, name: str, timeout_s: float) -> tuple[int, int
         return None
     partitions = len(metadata.partitions)
     replication = min(len(p.replicas) for p in metadata.partitions.values())
+    return partitions, replication, _min_insync_replicas(admin, name, timeout_s)
+
+
+def _is_unknown_topic(error: KafkaException) -> bool:
+    return bool(error.args) and isinstance(error.args[0], KafkaError) and \
+        error.args[0].code() == KafkaError.UNKNOWN_TOPIC_OR_PART
+
+
+def _min_insync_replicas(admin: AdminClient, name: str, timeout_s: float) -> int:
+    """The topic's min.insync.replicas. The broker asked may not have applied the topic's metadata yet
+    (it was just created, or the broker just restarted) and answers UNKNOWN_TOPIC_OR_PART for a
+    moment, although the cluster's metadata lists the topic: ask again until ``timeout_s`` passed."""
     resource = ConfigResource(ResourceType.TOPIC, name)
-    configs = admin.describe_configs([resource])[resource].result(timeout=timeout_s)
-    min_isr = int(configs["min.insync.replicas"].value)
-    return partitions, replication, min_isr
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            configs = admin.describe_configs([resource])[resource].result(timeout=timeout_s)
+            return int(configs["min.insync.replicas"].value)
+        except KafkaException as error:
+            if not _is_unknown_topic(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def _wait_until_visible(admin: AdminClient, specs: Sequence[TopicSpec], created: set[str], timeout_s: float) -> None:
@@ -188,8 +206,7 @@ def delete_topics(admin: AdminClient, names: Sequence[str], timeout_s: float = 3
         try:
             future.result()
         except KafkaException as error:
-            if error.args and isinstance(error.args[0], KafkaError) and \
-                    error.args[0].code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
+            if _is_unknown_topic(error):
                 continue
             raise
         deleted.append(name)
