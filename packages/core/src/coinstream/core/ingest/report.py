@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class IngestReport:
-    """Counts of one run; ``lost`` is what was handed to Kafka but neither acknowledged nor failed."""
+    """Counts of one run: what the source received (frames, and the trades and dead letters made of
+    them) and what Kafka acknowledged; ``pending`` is what was handed to Kafka but neither
+    acknowledged nor failed."""
 
     trades_sent: int
     trades_acked: int
@@ -21,6 +23,10 @@ class IngestReport:
     reason: str
     ack_latency_p50_ms: float | None
     ack_latency_p99_ms: float | None
+    frames_received: int = 0
+    trades_received: int = 0
+    dead_letters_received: int = 0
+    source_counts: dict[str, int] | None = None  # the source's own counters (quotes, heartbeats, ...)
 
     @property
     def clean(self) -> bool:

@@ -168,6 +168,8 @@ class Ingestor:
             gaps=source.stats.gaps, duration_s=duration_s,
             reason=f"error: {type(error).__name__}" if error else (self._stop_reason or "completed"),
             ack_latency_p50_ms=percentile(latencies, 0.50), ack_latency_p99_ms=percentile(latencies, 0.99),
+            frames_received=source.stats.frames, trades_received=source.stats.trades,
+            dead_letters_received=source.stats.dead_letters, source_counts=dict(source.stats.extra),
         )
 
 

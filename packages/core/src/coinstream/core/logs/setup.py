@@ -18,7 +18,9 @@ LogFormat = Literal["auto", "json", "console"]
 
 # Chatty third-party loggers that drown a pipeline's own events at INFO.
 QUIET_LOGGERS = ("py4j", "py4j.clientserver", "botocore", "boto3", "urllib3", "s3transfer",
-                 "asyncio", "websockets", "aiohttp.access", "pyspark")
+                 "asyncio", "websockets", "aiohttp.access", "pyspark",
+                 # the schema registry client logs every HTTP request at INFO
+                 "httpx", "httpcore")
 
 
 def _renderer(fmt: LogFormat, stream: TextIO) -> structlog.types.Processor:
