@@ -238,3 +238,35 @@ async def test_a_backlog_is_decoded_in_bounded_batches_without_losing_frames(sim
     assert sum(backlog) > _FRAMES_PER_BATCH, f"no backlog built up: {sizes}"
     assert max(backlog) == _FRAMES_PER_BATCH
     assert source.stats.trades == sum(sizes) and source.stats.dead_letters == 0
+
+
+async def test_close_stops_reading_but_yields_the_backlog_already_received(
+    simulator_factory, make_source, tmp_path
+) -> None:
+    """Frames in the inbox when close() is called are decoded, yielded and recorded, not dropped."""
+    from coinstream.tiingo.recording import RecordedFrame, read_recording
+
+    sim = await simulator_factory(rate=0)
+    path = tmp_path / "drain.jsonl"
+    source = make_source(sim, record=str(path), metadata=False)
+    before: list[SourceRecord] = []
+    after: list[SourceRecord] = []
+    backlog = 0
+
+    async def consume() -> None:
+        nonlocal backlog
+        async for batch in source.batches():
+            (after if backlog else before).extend(batch)
+            if not backlog:
+                await asyncio.sleep(0.3)  # frames pile up in the inbox meanwhile
+                backlog = len(source.feed._inbox.frames)
+                await source.close()
+
+    await asyncio.wait_for(consume(), 15)
+    assert backlog > 1_000, "no backlog built up"
+    assert len(after) == backlog  # every queued frame is a trade here: all of them came out
+    stats = source.stats
+    assert stats.trades == len(before) + len(after) and stats.dead_letters == 0
+    assert stats.frames == stats.trades + stats.extra["quotes"] + stats.extra["control_frames"] + stats.dead_letters
+    recorded = [e for e in read_recording(path) if isinstance(e, RecordedFrame)]
+    assert len(recorded) == stats.frames

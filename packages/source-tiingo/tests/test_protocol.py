@@ -146,3 +146,19 @@ def test_subscribe_frame_carries_the_token_inside_the_json() -> None:
     frame = orjson.loads(subscribe_frame("tok-123", 5, ["btcusd"]))
     assert frame == {"eventName": "subscribe", "authorization": "tok-123",
                      "eventData": {"thresholdLevel": 5, "tickers": ["btcusd"]}}
+
+
+def test_every_frame_counts_once_trades_quotes_control_frames_or_dead_letters() -> None:
+    trade = EXTRA_ITEMS_PAYLOAD
+    quote = orjson.dumps({"messageType": "A", "service": "crypto_data",
+                          "data": ["Q", "btcusd", DATE, "gdax", 1.0, 2.0, 2.5, 1.0, 3.0]})
+    frames = [info_frame(1), trade, HEARTBEAT_FRAME, quote, MALFORMED["short_quote"].payload, trade,
+              error_frame(429, "slow down"), MALFORMED["not_json"].payload, HEARTBEAT_FRAME, b'{"messageType":"I"}']
+    dec = decoder()
+    out: list[object] = []
+    for sequence, raw in enumerate(frames):
+        dec.decode(raw, "s", sequence, 1_000, out)
+    stats = dec.stats
+    assert (stats.frames, stats.trades, stats.extra["quotes"], stats.extra["control_frames"], stats.dead_letters,
+            stats.extra["heartbeats"]) == (10, 2, 1, 5, 2, 2)
+    assert stats.frames == stats.trades + stats.extra["quotes"] + stats.extra["control_frames"] + stats.dead_letters

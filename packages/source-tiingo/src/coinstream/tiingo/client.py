@@ -83,6 +83,7 @@ class _Inbox(WSListener):  # type: ignore[misc]
         self.frames: list[tuple[bytes, int]] = []
         self.transport: WSTransport | None = None
         self.disconnected = False
+        self.stopped = False  # disconnect() was called: no more bytes are read
         self.close_code: int | None = None
         self.close_reason = ""
         self._waiter: asyncio.Future[bool] | None = None
@@ -142,7 +143,7 @@ class _Inbox(WSListener):  # type: ignore[misc]
             frames = frames[:limit]
         else:
             self.frames = []
-        if self._paused and len(self.frames) < self.max_pending and self.transport is not None:
+        if self._paused and len(self.frames) < self.max_pending and self.transport is not None and not self.stopped:
             self._paused = False
             self.transport.underlying_transport.resume_reading()
         return frames
@@ -165,6 +166,8 @@ class _Inbox(WSListener):  # type: ignore[misc]
             waiter.set_result(value)
 
     def disconnect(self) -> None:
+        """Stop reading now (the socket is aborted); frames already queued stay for the consumer."""
+        self.stopped = True
         if self.transport is not None and not self.disconnected:
             self.transport.disconnect(graceful=False)
         self._wake(True)
@@ -198,7 +201,8 @@ class TiingoFeed:
         stats.extra.setdefault("connect_failures", 0)
 
     async def close(self) -> None:
-        """Stop: the batch iterator ends after the batch in hand."""
+        """Stop reading: no new bytes are read, but every frame already received is still decoded and
+        yielded (and recorded); then the batch iterator ends."""
         self._closing.set()
         if self._inbox is not None:
             self._inbox.disconnect()
@@ -280,8 +284,11 @@ class TiingoFeed:
         recorder = self.recorder
         timeout = self.settings.heartbeat_timeout_s
         session_id = session.session_id
-        while not self._closing.is_set():
+        closing = self._closing
+        while True:
             if not inbox.frames:
+                if closing.is_set():
+                    return  # the inbox is drained
                 if inbox.disconnected:
                     raise _Reconnect(f"closed by server (code {inbox.close_code}, {inbox.close_reason!r})"
                                      if inbox.close_code is not None else "connection lost")

@@ -124,14 +124,18 @@ class FrameDecoder:
         self.include_quotes = include_quotes
         stats.extra.setdefault("quotes", 0)
         stats.extra.setdefault("heartbeats", 0)
+        stats.extra.setdefault("control_frames", 0)
 
     def decode(self, raw: bytes, session_id: str, sequence: int, received_us: int,
                out: list[Any]) -> ControlMessage | None:
         """Decode one frame: append its record (trade, quote or dead letter) to ``out``.
 
         Returns the control message of an I/H/E frame, else None. Never raises for bad input.
+        Every frame counts in exactly one of ``stats.trades``, ``stats.extra["quotes"]``,
+        ``stats.extra["control_frames"]`` (I/H/E) and ``stats.dead_letters``; their sum is ``stats.frames``.
         """
-        self.stats.frames += 1
+        stats = self.stats
+        stats.frames += 1
         try:
             message = orjson.loads(raw)
             if type(message) is not dict:
@@ -140,19 +144,23 @@ class FrameDecoder:
             if kind == "A":
                 self._data(message, raw, session_id, sequence, received_us, out)
                 return None
+            control: ControlMessage
             if kind == "H":
-                self.stats.extra["heartbeats"] += 1
-                return HEARTBEAT
-            if kind == "I":
-                return _info(message)
-            if kind == "E":
-                return _error(message)
-            raise BadFrame(f"messageType: expected one of 'A', 'H', 'I', 'E', got {shown(kind)}")
+                stats.extra["heartbeats"] += 1
+                control = HEARTBEAT
+            elif kind == "I":
+                control = _info(message)
+            elif kind == "E":
+                control = _error(message)
+            else:
+                raise BadFrame(f"messageType: expected one of 'A', 'H', 'I', 'E', got {shown(kind)}")
+            stats.extra["control_frames"] += 1
+            return control
         except orjson.JSONDecodeError as error:
             reason = f"frame: not valid JSON ({error})"
         except BadFrame as error:
             reason = str(error)
-        self.stats.dead_letters += 1
+        stats.dead_letters += 1
         out.append(DeadLetter(self.source, reason, bytes(raw), session_id, sequence, received_us))
         return None
 

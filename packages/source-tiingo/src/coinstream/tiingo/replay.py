@@ -34,7 +34,7 @@ class ReplayFeed:
         self._closing = False
 
     async def close(self) -> None:
-        """Stop after the batch in hand."""
+        """Stop reading the recording; what was already decoded is still yielded, then the iterator ends."""
         self._closing = True
 
     async def batches(self) -> AsyncIterator[list[Any]]:
@@ -48,7 +48,7 @@ class ReplayFeed:
         records: list[Any] = []
         for entry in read_recording(self.path):
             if self._closing:
-                return
+                break
             if isinstance(entry, RecordedSession):
                 if last_frame_us:
                     self._gap(last_frame_us, entry.started_us)
@@ -72,7 +72,7 @@ class ReplayFeed:
                 yield records
                 records = []
                 await asyncio.sleep(0)
-        if records and not self._closing:
+        if records:
             yield records
 
     def _gap(self, start_us: int, end_us: int) -> None:

@@ -91,7 +91,7 @@ class TiingoSource:
         return self.pairs.metadata_size
 
     async def close(self) -> None:
-        """Stop reading; the batch iterator ends after the batch in hand. Safe to call twice."""
+        """Stop reading; the batch iterator still yields what was already received, then ends. Safe to call twice."""
         await self.feed.close()
 
 
