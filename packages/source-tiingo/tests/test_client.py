@@ -270,3 +270,55 @@ async def test_close_stops_reading_but_yields_the_backlog_already_received(
     assert stats.frames == stats.trades + stats.extra["quotes"] + stats.extra["control_frames"] + stats.dead_letters
     recorded = [e for e in read_recording(path) if isinstance(e, RecordedFrame)]
     assert len(recorded) == stats.frames
+
+
+async def test_a_client_reading_until_the_simulator_stops_gets_every_frame_it_counted(
+    simulator_factory, make_source
+) -> None:
+    """Stopping the simulator flushes what it wrote before closing: sent and received counts agree exactly."""
+    plan = FaultPlan(malformed_every=7, invalid_every=5, extra_items_every=11)
+    sim = await simulator_factory(rate=0, faults=plan)
+    source = make_source(sim, metadata=False, reconnect_initial_s=0.05, max_pending_frames=1_000)
+    records: list[SourceRecord] = []
+
+    async def consume() -> None:
+        async for batch in source.batches():
+            records.extend(batch)
+            await asyncio.sleep(0.02)  # a consumer slower than the simulator: frames wait in the buffers
+
+    reader = asyncio.create_task(consume())
+    try:
+        deadline = time.monotonic() + 15
+        # wait until frames queue in the simulator itself (past the kernel's socket buffers): a stop
+        # that dropped what was written but not yet flushed would lose them
+        while sim.unsent_bytes() < 1_000_000 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        in_flight = sim.stats.data_frames_sent - source.stats.trades - source.stats.dead_letters
+        with capture_logs() as logs:
+            await sim.stop()  # frames in flight: written, not yet read
+        # the server is gone: a reconnect attempt fails only after the first session was read to its end
+        while source.stats.extra["connect_failures"] == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    finally:
+        await source.close()
+        await asyncio.wait_for(reader, 10)
+
+    sent = sim.stats
+    positions = range(1, sent.data_frames_sent + 1)
+    malformed = sum(1 for p in positions if p % 7 == 0)
+    invalid = sum(1 for p in positions if p % 5 == 0 and p % 7)  # malformed wins a shared position
+    assert (sent.malformed_sent, sent.invalid_sent, sent.quotes_sent, sent.oversized_sent) == (malformed, invalid, 0, 0)
+    assert sent.trades_sent == sent.data_frames_sent - malformed - invalid
+    assert in_flight > 5_000, "nothing was in flight when the simulator stopped"
+    assert sent.frames_sent == sent.data_frames_sent + sent.control_frames_sent
+
+    got = source.stats
+    assert got.trades + got.dead_letters == sent.trades_sent + sent.malformed_sent + sent.invalid_sent
+    assert (got.trades, got.dead_letters) == (sent.trades_sent + sent.invalid_sent, sent.malformed_sent)
+    assert got.frames == sent.frames_sent and got.extra["control_frames"] == sent.control_frames_sent
+    assert sum(1 for r in records if isinstance(r, Trade) and r.exchange == "Bad Exchange!") == sum(
+        1 for p in positions if p % 5 == 0 and p % 7 and (p // 5 - 1) % 4 == 2)
+    [stopped] = [e for e in logs if e["event"] == "simulator_stopped"]
+    assert {k: stopped[k] for k in ("frames_sent", "trades_sent", "malformed_sent", "invalid_sent", "quotes_sent")} == {
+        "frames_sent": sent.frames_sent, "trades_sent": sent.trades_sent, "malformed_sent": malformed,
+        "invalid_sent": invalid, "quotes_sent": 0}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import UTC, datetime
 
 import orjson
@@ -19,7 +21,7 @@ from coinstream.tiingo.protocol import (
     info_frame,
     subscribe_frame,
 )
-from coinstream.tiingo.simulator.faults import EXTRA_ITEMS_PAYLOAD, MALFORMED
+from coinstream.tiingo.simulator.faults import EXTRA_ITEMS_PAYLOAD, INVALID, MALFORMED
 from coinstream.tiingo.timestamps import format_iso_micros, parse_iso_micros
 
 DATE = "2026-09-06T03:55:54.366000+00:00"
@@ -162,3 +164,34 @@ def test_every_frame_counts_once_trades_quotes_control_frames_or_dead_letters() 
     assert (stats.frames, stats.trades, stats.extra["quotes"], stats.extra["control_frames"], stats.dead_letters,
             stats.extra["heartbeats"]) == (10, 2, 1, 5, 2, 2)
     assert stats.frames == stats.trades + stats.extra["quotes"] + stats.extra["control_frames"] + stats.dead_letters
+
+
+# validate's defaults (coinstream.spark.transforms.validate.ValidateSettings): what an invalid trade must fail
+_TICKER_PATTERN = re.compile(r"^[a-z0-9]{2,32}$")
+_EXCHANGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_MAX_TRADE_AGE_US = 86_400_000_000
+_MAX_CLOCK_SKEW_US = 300_000_000
+
+@pytest.mark.parametrize("kind", sorted(INVALID))
+def test_an_invalid_trade_is_a_trade_for_the_source_with_exactly_one_field_validate_rejects(kind: str) -> None:
+    invalid = INVALID[kind]
+    now_us = time.time_ns() // 1000
+    dec = decoder()
+    out: list[object] = []
+    dec.decode(invalid.payload(now_us).encode(), "s", 3, now_us + 2_000, out)
+    [trade] = out
+    assert isinstance(trade, Trade), trade
+    failed = {
+        "trade_time": (trade.ingest_time - trade.trade_time > _MAX_TRADE_AGE_US
+                       or trade.trade_time - trade.ingest_time > _MAX_CLOCK_SKEW_US),
+        "ticker": not _TICKER_PATTERN.match(trade.ticker),
+        "exchange": not _EXCHANGE_PATTERN.match(trade.exchange),
+        "price": not trade.price > 0,
+        "size": not trade.size > 0,
+    }
+    assert [name for name, bad in failed.items() if bad] == [invalid.field]
+    expected = {"stale": ("trade_time", now_us - 2 * _MAX_TRADE_AGE_US),
+                "future": ("trade_time", now_us + 1_800_000_000),
+                "bad_exchange": ("exchange", "Bad Exchange!"), "bad_ticker": ("ticker", "BTC-USD")}[kind]
+    assert getattr(trade, expected[0]) == expected[1]
+    assert (dec.stats.trades, dec.stats.dead_letters) == (1, 0)

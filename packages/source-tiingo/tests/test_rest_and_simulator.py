@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import json
 import math
+import os
+import re
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -15,6 +23,7 @@ from coinstream.tiingo import TiingoAuthError, TiingoRequestError
 from coinstream.tiingo.cli import simulate
 from coinstream.tiingo.rest import TiingoRest
 from coinstream.tiingo.simulator import EXCHANGE_WEIGHTS, FaultPlan, Market
+from picows import WSListener, WSMsgType, WSTransport, ws_connect
 
 
 async def test_metadata_prices_and_top(simulator_factory) -> None:
@@ -119,3 +128,83 @@ def test_cli_rejects_a_bad_fault_spec_and_serves_for_a_bounded_time() -> None:
     ran = runner.invoke(simulate, ["--port", "0", "--duration", "0.2", "--rate", "10"])
     assert ran.exit_code == 0, ran.output
     assert "simulator: websocket ws://127.0.0.1:" in ran.output and time.monotonic() - started < 10
+
+
+def test_data_faults_take_turns_by_precedence_whatever_the_chunking() -> None:
+    plan = FaultPlan.parse("malformed_every=4,malformed_kinds=bad_date+zero_size,invalid_every=6,"
+                           "invalid_kinds=stale+future,extra_items_every=5")
+    assert plan.invalid_kinds == ("stale", "future")
+    assert plan.data_faults(1, 24) == {
+        4: ("malformed", "bad_date"), 5: ("extra_items", "extra_items"), 6: ("invalid", "stale"),
+        8: ("malformed", "zero_size"), 10: ("extra_items", "extra_items"), 12: ("malformed", "bad_date"),
+        15: ("extra_items", "extra_items"), 16: ("malformed", "zero_size"), 18: ("invalid", "stale"),
+        20: ("malformed", "bad_date"), 24: ("malformed", "zero_size"),
+    }  # 12 and 24: malformed wins, and the invalid kind due there (future) is skipped with it
+    assert plan.data_faults(1, 7) | plan.data_faults(8, 17) == plan.data_faults(1, 24)
+    with pytest.raises(ValueError, match="invalid_kinds: unknown \\['nope'\\]; known .*stale, future, bad_exchange"):
+        FaultPlan.parse("invalid_kinds=nope")
+    with pytest.raises(ValueError, match="invalid_every=0: give a whole number of frames, 1 or more"):
+        FaultPlan.parse("invalid_every=0")
+    with pytest.raises(ValueError, match="invalid_every=2000 is a multiple of malformed_every=1000: every such "
+                                         "position goes to malformed, so none would be sent"):
+        FaultPlan.parse("malformed_every=1000,invalid_every=2000")
+
+
+_CONTROL = re.compile(rb'^\{"messageType":"[IHE]"')
+
+
+class _FrameCounter(WSListener):  # type: ignore[misc]
+    """Counts a websocket's frames until the server closes it; calls ``at(frames)`` after each."""
+
+    def __init__(self, at: Any) -> None:
+        super().__init__()
+        self.at = at
+        self.frames = 0
+        self.control_frames = 0
+
+    def on_ws_frame(self, transport: WSTransport, frame: Any) -> None:
+        if frame.msg_type == WSMsgType.TEXT:
+            self.frames += 1
+            self.control_frames += bool(_CONTROL.match(frame.get_payload_as_bytes()))
+            self.at(self.frames)
+        elif frame.msg_type == WSMsgType.CLOSE:
+            transport.disconnect()
+
+
+def test_cli_logs_what_it_sent_when_stopped_by_sigterm_after_a_client_got_all_of_it() -> None:
+    command = [sys.executable, "-m", "coinstream.core.cli.main", "--log-format", "json", "simulate", "--port", "0",
+               "--rate", "2000", "--faults", "malformed_every=10,invalid_every=7"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert process.stderr is not None
+    try:
+        head = []
+        for line in process.stderr:
+            head.append(line)
+            if line.startswith("simulator: websocket"):
+                break
+        else:
+            pytest.fail(f"the simulator did not start: {''.join(head)}")
+        url = re.search(r"ws://\S+", line).group(0)  # type: ignore[union-attr]
+
+        def stop_at_300(count: int) -> None:
+            if count == 300:
+                process.send_signal(signal.SIGTERM)
+
+        async def read_until_closed() -> _FrameCounter:
+            transport, client = await ws_connect(lambda: _FrameCounter(stop_at_300), url)
+            transport.send(WSMsgType.TEXT, b'{"eventName":"subscribe","authorization":"k","eventData":{}}')
+            await asyncio.wait_for(transport.wait_disconnected(), 10)
+            return client  # type: ignore[no-any-return]
+
+        received = asyncio.run(read_until_closed())
+        rest = process.communicate(timeout=10)[1]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, rest
+    [stopped] = [json.loads(line) for line in rest.splitlines() if '"simulator_stopped"' in line]
+    sent = stopped["trades_sent"] + stopped["malformed_sent"] + stopped["invalid_sent"] + stopped["quotes_sent"]
+    assert received.frames - received.control_frames == sent == stopped["data_frames_sent"] >= 290
+    assert received.frames == stopped["frames_sent"] == sent + stopped["control_frames_sent"]
+    assert stopped["malformed_sent"] == sent // 10 and stopped["invalid_sent"] == sent // 7 - sent // 70

@@ -68,6 +68,9 @@ async def _serve(config: SimulatorConfig, duration: float) -> None:
             await asyncio.wait_for(stop.wait(), duration or None)
         except TimeoutError:
             pass
-        stats = simulator.stats
-        click.echo(f"simulator: stopping after {stats.frames_sent} frames to {stats.connections} connection(s)",
-                   err=True)
+        click.echo("simulator: stopping (clients get what was sent, then a close frame)", err=True)
+    # Leaving the block ran Simulator.stop(), which logged simulator_stopped with these counts.
+    stats = simulator.stats
+    click.echo(f"simulator: stopped after {stats.frames_sent} frames ({stats.trades_sent} trades, "
+               f"{stats.malformed_sent} malformed, {stats.invalid_sent} invalid) to {stats.connections} "
+               "connection(s)", err=True)

@@ -4,10 +4,10 @@ Start it in-process (``async with Simulator(SimulatorConfig(rate=1000)) as sim: 
 from the CLI (``coinstream simulate``).
 """
 
-from coinstream.tiingo.simulator.faults import MALFORMED, FaultPlan, Malformed
+from coinstream.tiingo.simulator.faults import INVALID, MALFORMED, FaultPlan, Invalid, Malformed
 from coinstream.tiingo.simulator.market import EXCHANGE_WEIGHTS, Market
 from coinstream.tiingo.simulator.server import Simulator, SimulatorConfig, SimulatorStats
 from coinstream.tiingo.simulator.threaded import simulator_in_thread
 
-__all__ = ["simulator_in_thread", "EXCHANGE_WEIGHTS", "MALFORMED", "FaultPlan", "Malformed", "Market", "Simulator", "SimulatorConfig",
-           "SimulatorStats"]
+__all__ = ["EXCHANGE_WEIGHTS", "INVALID", "MALFORMED", "FaultPlan", "Invalid", "Malformed", "Market", "Simulator",
+           "SimulatorConfig", "SimulatorStats", "simulator_in_thread"]

@@ -18,7 +18,7 @@ import orjson
 import structlog
 from coinstream.tiingo.protocol import HEARTBEAT_FRAME, error_frame, info_frame
 from coinstream.tiingo.recording import RecordedFrame, Recorder, read_recording
-from coinstream.tiingo.simulator.faults import EXTRA_ITEMS_PAYLOAD, MALFORMED, NO_FAULTS, FaultPlan
+from coinstream.tiingo.simulator.faults import NO_FAULTS, FaultPlan
 from coinstream.tiingo.simulator.market import Market, MarketView
 from coinstream.tiingo.simulator.rest import RestApi
 from coinstream.tiingo.simulator.wire import (
@@ -41,6 +41,13 @@ log = structlog.get_logger(__name__)
 CHUNK = 2_000
 _HIGH_WATER = 4 * 1024 * 1024
 _FIRST_SUBSCRIPTION_ID = 49_792_869
+_GOING_AWAY = frame(b"\x03\xe9simulator stopping", OP_CLOSE)  # 1001
+# How long stop() lets each client read what was already written before cutting it off.
+STOP_FLUSH_TIMEOUT_S = 10.0
+# A data frame's fault -> the stats field it counts in (extra trailing items make a valid trade).
+_FAULT_STAT = {"malformed": "malformed_sent", "oversized": "oversized_sent", "invalid": "invalid_sent",
+               "extra_items": "trades_sent"}
+_QUOTE_MARK = '"data":["Q"'
 
 
 @dataclass
@@ -64,17 +71,39 @@ class SimulatorConfig:
 
 @dataclass
 class SimulatorStats:
-    """What the simulator saw and sent; tests assert on it."""
+    """What the simulator saw and sent; tests assert on it.
+
+    Frames are counted once written to the connection, each in exactly one class:
+    ``frames_sent`` = ``control_frames_sent`` (I, H and E) + ``data_frames_sent``, and
+    ``data_frames_sent`` = ``trades_sent`` (valid trades) + ``quotes_sent`` + ``malformed_sent`` +
+    ``oversized_sent`` + ``invalid_sent``. A replay (``--replay``) counts only ``frames_sent``.
+    """
 
     connections: int = 0
     subscriptions: int = 0
     rejected: int = 0
     frames_sent: int = 0
+    control_frames_sent: int = 0
     trades_sent: int = 0
+    quotes_sent: int = 0
     malformed_sent: int = 0
+    oversized_sent: int = 0
+    invalid_sent: int = 0
     drops: int = 0
     subscribe_requests: list[dict[str, Any]] = field(default_factory=list)
     request_targets: list[str] = field(default_factory=list)
+
+    @property
+    def data_frames_sent(self) -> int:
+        """Frames that carry an update (``messageType`` "A"), whatever became of them."""
+        return self.trades_sent + self.quotes_sent + self.malformed_sent + self.oversized_sent + self.invalid_sent
+
+    def sent(self) -> dict[str, int]:
+        """The frame counts, as ``simulator_stopped`` logs them."""
+        return {"frames_sent": self.frames_sent, "control_frames_sent": self.control_frames_sent,
+                "data_frames_sent": self.data_frames_sent, "trades_sent": self.trades_sent,
+                "quotes_sent": self.quotes_sent, "malformed_sent": self.malformed_sent,
+                "oversized_sent": self.oversized_sent, "invalid_sent": self.invalid_sent}
 
 
 class Simulator:
@@ -114,17 +143,34 @@ class Simulator:
                  tickers=len(self.market.tickers), seed=self.config.seed)
 
     async def stop(self) -> None:
-        """Close every connection and stop listening."""
+        """Stop sending, close every connection politely, stop listening; log what was sent.
+
+        Each websocket gets a close frame (1001) after its last data frame and its socket is closed
+        only once everything written is flushed, so a client reading to the end receives every
+        frame counted in :attr:`stats`. A client still not done after ``STOP_FLUSH_TIMEOUT_S`` is
+        cut off (``simulator_unflushed``).
+        """
         if self._server is not None:
             self._server.close()
-        for connection in list(self._connections):
-            connection.abort()
+        connections = list(self._connections)
+        streams = [c.task for c in connections if c.task is not None]
+        for connection in connections:
+            connection.finish()
+        await asyncio.gather(*streams, return_exceptions=True)
+        if connections:
+            await asyncio.wait([c.lost for c in connections], timeout=STOP_FLUSH_TIMEOUT_S)
+        for connection in connections:
+            if not connection.lost.done():
+                log.warning("simulator_unflushed", connection=connection.number,
+                            unsent_bytes=connection.unsent_bytes(), timeout_s=STOP_FLUSH_TIMEOUT_S)
+                connection.abort()
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
         if self.recorder is not None:
             self.recorder.close()
-        log.info("simulator_stopped", frames_sent=self.stats.frames_sent, connections=self.stats.connections)
+        log.info("simulator_stopped", **self.stats.sent(), connections=self.stats.connections,
+                 drops=self.stats.drops)
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -132,6 +178,10 @@ class Simulator:
 
     async def __aexit__(self, *_exc: object) -> None:
         await self.stop()
+
+    def unsent_bytes(self) -> int:
+        """Bytes written to clients that the simulator still holds (their sockets' buffers are full)."""
+        return sum(connection.unsent_bytes() for connection in self._connections)
 
     def next_subscription_id(self) -> int:
         return next(self._subscription_ids)
@@ -155,6 +205,7 @@ class _Connection(asyncio.Protocol):
         self.task: asyncio.Task[None] | None = None
         self.number = 0
         self.closed = False
+        self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.can_write = asyncio.Event()
         self.can_write.set()
 
@@ -167,6 +218,8 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        if not self.lost.done():
+            self.lost.set_result(None)
         self.can_write.set()
         self.sim._connections.discard(self)
         if self.task is not None:
@@ -235,8 +288,11 @@ class _Connection(asyncio.Protocol):
             self._on_subscribe(payload)
 
     def _refuse(self, code: int, message: str) -> None:
-        self.sim.stats.rejected += 1
-        self.write(frame(error_frame(code, message)) + frame(b"\x03\xf0", OP_CLOSE))  # 1008 policy
+        stats = self.sim.stats
+        stats.rejected += 1
+        if self.write(frame(error_frame(code, message)) + frame(b"\x03\xf0", OP_CLOSE)):  # 1008 policy
+            stats.frames_sent += 1
+            stats.control_frames_sent += 1
         self.close_soon()
 
     def _on_subscribe(self, payload: bytes) -> None:
@@ -279,13 +335,28 @@ class _Connection(asyncio.Protocol):
             _Stream(self, subscription_id, int(threshold), names).run())
 
     # -- writing -----------------------------------------------------------------------------------
-    def write(self, data: bytes) -> None:
-        if self.transport is not None and not self.closed:
-            self.transport.write(data)
+    def write(self, data: bytes) -> bool:
+        """Queue bytes to send; False when the connection is closed or closing (nothing queued)."""
+        if self.transport is None or self.closed or self.transport.is_closing():
+            return False
+        self.transport.write(data)
+        return True
 
     def close_soon(self) -> None:
         if self.transport is not None and not self.closed:
             self.transport.close()  # flushes what was written first
+
+    def finish(self) -> None:
+        """Stop the stream; a websocket gets a close frame (1001) after its last frame; close politely."""
+        if self.task is not None:
+            self.task.cancel()
+        if self.reader is not None:
+            self.write(_GOING_AWAY)
+        self.close_soon()
+
+    def unsent_bytes(self) -> int:
+        """Bytes written but not yet handed to the socket."""
+        return self.transport.get_write_buffer_size() if self.transport is not None and not self.closed else 0
 
     def abort(self) -> None:
         if self.transport is not None and not self.closed:
@@ -308,13 +379,21 @@ class _Stream:
         self.recorder = self.sim.take_recorder()
         self.sent = 0  # data frames sent (counts for fault positions)
 
-    def emit(self, texts: list[str]) -> None:
-        """Write text payloads as frames in one write (and record them)."""
-        if not texts:
+    def emit(self, texts: list[str], counts: dict[str, int] | None = None) -> None:
+        """Write text payloads as frames in one write (and record them); add ``counts`` to the stats once written.
+
+        Without ``counts`` the frames are control frames (I, H), or replayed ones when replaying.
+        """
+        if not texts or not self.conn.write(text_frames(texts)):
             return
-        self.conn.write(text_frames(texts))
         stats = self.sim.stats
         stats.frames_sent += len(texts)
+        if counts is None:
+            if self.sim.replay_frames is None:
+                stats.control_frames_sent += len(texts)
+        else:
+            for name, count in counts.items():
+                setattr(stats, name, getattr(stats, name) + count)
         if self.recorder is not None:
             stamp = time.time_ns() // 1000
             for text in texts:
@@ -368,8 +447,8 @@ class _Stream:
             due = min(due, CHUNK)
             if due > 0 and not view.empty:
                 stop = self._cut(due)
-                texts = self._payloads(view, stop if stop is not None else due)
-                self.emit(texts)
+                texts, counts = self._payloads(view, stop if stop is not None else due)
+                self.emit(texts, counts)
                 self.sent += len(texts)
                 if stop is not None and await self._connection_fault():
                     return
@@ -388,26 +467,26 @@ class _Stream:
                  if m is not None and self.sent < m <= self.sent + due]
         return min(marks) - self.sent if marks else None
 
-    def _payloads(self, view: MarketView, count: int) -> list[str]:
+    def _payloads(self, view: MarketView, count: int) -> tuple[list[str], dict[str, int]]:
+        """The next ``count`` data frames, and how many of each class they hold (stats field: count)."""
         now_us = time.time_ns() // 1000
+        quotes = 0
         if self.threshold == 2 and self.config.quote_share > 0:
             quotes = sum(1 for _ in range(count) if view.rng.random() < self.config.quote_share)
             texts = view.trade_texts(count - quotes, now_us) + view.quote_texts(quotes, now_us)
             view.rng.shuffle(texts)
         else:
             texts = view.trade_texts(count, now_us)
+        counts = {"trades_sent": count - quotes, "quotes_sent": quotes}
         faults, first = self.faults, self.sent + 1
-        if faults.malformed_every or faults.extra_items_every:
-            kinds = faults.malformed_kinds
-            for position in range(first, first + count):
-                if faults.malformed_every and position % faults.malformed_every == 0:
-                    kind = kinds[(position // faults.malformed_every - 1) % len(kinds)]
-                    texts[position - first] = MALFORMED[kind].payload.decode()
-                    self.sim.stats.malformed_sent += 1
-                elif faults.extra_items_every and position % faults.extra_items_every == 0:
-                    texts[position - first] = EXTRA_ITEMS_PAYLOAD.decode()
-        self.sim.stats.trades_sent += sum(1 for text in texts if '"data":["T"' in text)
-        return texts
+        if faults.has_data_faults:
+            for position, (fault, kind) in faults.data_faults(first, count).items():
+                replaced = "quotes_sent" if quotes and _QUOTE_MARK in texts[position - first] else "trades_sent"
+                counts[replaced] -= 1
+                texts[position - first] = faults.payload(fault, kind, now_us)
+                name = _FAULT_STAT[fault]
+                counts[name] = counts.get(name, 0) + 1
+        return texts, counts
 
     async def _connection_fault(self) -> bool:
         """Apply the drop/close/silence fault that is due now; True when the stream is over."""
