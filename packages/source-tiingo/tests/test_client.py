@@ -322,3 +322,73 @@ async def test_a_client_reading_until_the_simulator_stops_gets_every_frame_it_co
     assert {k: stopped[k] for k in ("frames_sent", "trades_sent", "malformed_sent", "invalid_sent", "quotes_sent")} == {
         "frames_sent": sent.frames_sent, "trades_sent": sent.trades_sent, "malformed_sent": malformed,
         "invalid_sent": invalid, "quotes_sent": 0}
+
+
+async def test_a_frame_over_max_frame_bytes_is_a_dead_letter_and_the_stream_goes_on(
+    simulator_factory, collect, make_source
+) -> None:
+    sim = await simulator_factory(faults=FaultPlan(oversized_every=40, oversized_bytes=3 * 1024 * 1024))
+    source = make_source(sim, metadata=False)
+    records = await collect(source, lambda rs: len(rs) >= 130)
+    letters = [r for r in records if isinstance(r, DeadLetter)]
+    assert len(letters) >= 3 and len(trades(records)) == len(records) - len(letters)
+    for letter in letters:
+        assert letter.reason == "frame: 3,145,728 bytes, over max_frame_bytes=1,048,576; raw truncated to 65,536"
+        assert letter.details == {"original_size": "3145728"} and len(letter.raw) == 65_536
+        assert letter.raw.startswith(b'{"messageType":"A","service":"crypto_data","data":["T","btcusd",')
+    assert [letter.frame_sequence for letter in letters[:3]] == [40, 80, 120]
+    assert (source.stats.reconnects, source.stats.extra["frames_over_cap"]) == (0, 0)
+
+
+async def test_a_frame_over_the_transport_cap_is_a_recorded_reconnect(simulator_factory, collect, make_source) -> None:
+    sim = await simulator_factory(faults=FaultPlan(oversized_every=30, oversized_bytes=5 * 1024 * 1024))
+    source = make_source(sim, metadata=False)
+    with capture_logs() as logs:
+        records = await collect(source, lambda rs: len(rs) >= 60)  # needs a second connection
+    assert len(trades(records)) == len(records)
+    assert source.stats.extra["frames_over_cap"] >= 1 and source.stats.reconnects >= 1
+    reason = ("a message over the 4,194,304-byte transport cap (Received frame with payload size exceeding max "
+              "allowed size, 5242880 > 4194304)")
+    assert source.gaps[0].reason == reason
+    assert [e["reason"] for e in logs if e["event"] == "feed_reconnecting"][0] == reason
+
+
+def _fragments(payload: bytes, parts: int) -> bytes:
+    """``payload`` as a text message in ``parts`` websocket frames (unmasked, as a server sends them)."""
+    from coinstream.tiingo.simulator.wire import OP_CONTINUATION, OP_TEXT, frame
+
+    size = -(-len(payload) // parts)
+    out = b""
+    for index in range(parts):
+        framed = frame(payload[index * size:(index + 1) * size], OP_TEXT if index == 0 else OP_CONTINUATION)
+        fin = index == parts - 1
+        out += bytes([framed[0] if fin else framed[0] & 0x7F]) + framed[1:]
+    return out
+
+
+async def test_a_fragmented_message_is_joined_and_one_over_the_transport_cap_is_a_reconnect(collect) -> None:
+    from coinstream.tiingo import build_source
+    from coinstream.tiingo.simulator.faults import extra_items_text, oversized_text
+    from coinstream.tiingo.simulator.wire import parse_request, upgrade_response
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        request = parse_request((await reader.readuntil(b"\r\n\r\n"))[:-4])
+        writer.write(upgrade_response(request.headers["sec-websocket-key"]))
+        writer.write(_fragments(extra_items_text(time.time_ns() // 1000).encode(), 3))
+        writer.write(_fragments(oversized_text(5 * 1024 * 1024, 0).encode(), 5))
+        await writer.drain()
+        await reader.read()  # until the client goes
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    source = build_source({"url": f"ws://127.0.0.1:{port}/crypto", "metadata": False, "reconnect_initial_s": 0.02,
+                           "reconnect_max_s": 0.1})
+    try:
+        records = await collect(source, lambda rs: len(rs) >= 2)
+    finally:
+        server.close()
+    assert [(r.ticker, r.exchange) for r in trades(records)] == [("btcusd", "bitfinex")] * len(records)
+    assert source.stats.extra["frames_over_cap"] >= 1 and source.stats.dead_letters == 0
+    assert source.gaps[0].reason == ("a message over the 4,194,304-byte transport cap (fragmented message over "
+                                     "4,194,304 bytes (at least 5,242,880))")

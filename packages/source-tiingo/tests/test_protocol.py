@@ -21,7 +21,7 @@ from coinstream.tiingo.protocol import (
     info_frame,
     subscribe_frame,
 )
-from coinstream.tiingo.simulator.faults import EXTRA_ITEMS_PAYLOAD, INVALID, MALFORMED
+from coinstream.tiingo.simulator.faults import EXTRA_ITEMS_PAYLOAD, INVALID, MALFORMED, oversized_text
 from coinstream.tiingo.timestamps import format_iso_micros, parse_iso_micros
 
 DATE = "2026-09-06T03:55:54.366000+00:00"
@@ -172,6 +172,7 @@ _EXCHANGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _MAX_TRADE_AGE_US = 86_400_000_000
 _MAX_CLOCK_SKEW_US = 300_000_000
 
+
 @pytest.mark.parametrize("kind", sorted(INVALID))
 def test_an_invalid_trade_is_a_trade_for_the_source_with_exactly_one_field_validate_rejects(kind: str) -> None:
     invalid = INVALID[kind]
@@ -195,3 +196,23 @@ def test_an_invalid_trade_is_a_trade_for_the_source_with_exactly_one_field_valid
                 "bad_exchange": ("exchange", "Bad Exchange!"), "bad_ticker": ("ticker", "BTC-USD")}[kind]
     assert getattr(trade, expected[0]) == expected[1]
     assert (dec.stats.trades, dec.stats.dead_letters) == (1, 0)
+
+
+def test_a_frame_over_max_frame_bytes_is_a_dead_letter_with_a_truncated_raw() -> None:
+    raw = oversized_text(3 * 1024 * 1024, 1_000).encode()
+    assert len(raw) == 3_145_728
+    dec = FrameDecoder("tiingo", PairResolver(), SourceStats(), max_frame_bytes=1_048_576)
+    out: list[object] = []
+    assert dec.decode(raw, "s", 4, 1_000, out) is None
+    [letter] = out
+    assert isinstance(letter, DeadLetter)
+    assert letter.reason == "frame: 3,145,728 bytes, over max_frame_bytes=1,048,576; raw truncated to 65,536"
+    assert letter.raw == raw[:65_536] and letter.details == {"original_size": "3145728"}
+    assert (letter.session_id, letter.frame_sequence, dec.stats.dead_letters, dec.stats.frames) == ("s", 4, 1, 1)
+    # at the limit it is an ordinary frame: here a valid trade with a long trailing item
+    small = FrameDecoder("tiingo", PairResolver(), SourceStats(), max_frame_bytes=4_096)
+    out.clear()
+    small.decode(oversized_text(4_096, 1_000).encode(), "s", 5, 1_000, out)
+    assert isinstance(out[0], Trade) and out[0].trade_time == 1_000
+    small.decode(oversized_text(4_097, 1_000).encode(), "s", 6, 1_000, out)
+    assert isinstance(out[1], DeadLetter) and out[1].raw == oversized_text(4_097, 1_000).encode()[:4_096]

@@ -62,3 +62,11 @@ def test_api_key_comes_from_the_environment_and_is_registered_as_a_secret() -> N
     source = pipeline.source.build(SourceContext("demo", "tiingo"))
     assert isinstance(source, TiingoSource)
     assert redact_text(f"the key is {key}") == "the key is ***"
+
+
+def test_frame_size_setting_reaches_the_decoder() -> None:
+    assert TiingoSettings().max_frame_bytes == 1_048_576
+    with pytest.raises(ValidationError, match="max_frame_bytes\n  Input should be less than or equal to 4194304"):
+        TiingoSettings(max_frame_bytes=5 * 1024 * 1024)
+    source = TiingoSource(TiingoSettings(max_frame_bytes=2_048))
+    assert source.decoder.max_frame_bytes == 2_048

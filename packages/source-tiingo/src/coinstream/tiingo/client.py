@@ -12,6 +12,7 @@ wake-up holds everything that arrived meanwhile, so per-batch overhead is amorti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -24,15 +25,20 @@ from coinstream.tiingo.backoff import Backoff
 from coinstream.tiingo.errors import TiingoAuthError, TiingoSubscriptionError
 from coinstream.tiingo.protocol import FrameDecoder, Info, ServerError, subscribe_frame
 from coinstream.tiingo.recording import Recorder
-from coinstream.tiingo.settings import TiingoSettings
+from coinstream.tiingo.settings import TRANSPORT_MAX_FRAME_BYTES, TiingoSettings
 from coinstream.tiingo.timestamps import format_iso_micros
-from picows import WSError, WSInvalidStatusError, WSListener, WSMsgType, WSTransport, ws_connect
+from picows import WSCloseCode, WSError, WSInvalidStatusError, WSListener, WSMsgType, WSTransport, ws_connect
 
 log = structlog.get_logger(__name__)
 
 AUTH_CODES = frozenset({401, 403})
 RATE_LIMITED = 429
-_MAX_FRAME_BYTES = 4 * 1024 * 1024
+# The hard cap on one message. picows refuses a larger frame from its header (it logs "WS parser
+# error", sends close 1009 and disconnects), and _Inbox does the same for fragmented messages: the
+# feed records a reconnect (stats.extra["frames_over_cap"]). Smaller frames over max_frame_bytes
+# become dead letters in the decoder.
+_MAX_FRAME_BYTES = TRANSPORT_MAX_FRAME_BYTES
+_MESSAGE_TOO_BIG = WSCloseCode.MESSAGE_TOO_BIG
 _TEXT = WSMsgType.TEXT
 _BINARY = WSMsgType.BINARY
 _CONTINUATION = WSMsgType.CONTINUATION
@@ -86,10 +92,13 @@ class _Inbox(WSListener):  # type: ignore[misc]
         self.stopped = False  # disconnect() was called: no more bytes are read
         self.close_code: int | None = None
         self.close_reason = ""
+        self.too_big = ""  # why a message over the transport cap ended the connection, if one did
         self._waiter: asyncio.Future[bool] | None = None
         self._stamp = 0
         self._paused = False
         self._fragments: list[bytes] = []
+        self._fragments_size = 0
+        self._settled: asyncio.Task[None] | None = None
 
     # -- picows callbacks (hot path) ---------------------------------------------------------
     def on_ws_connected(self, transport: WSTransport) -> None:
@@ -99,11 +108,16 @@ class _Inbox(WSListener):  # type: ignore[misc]
         kind = frame.msg_type
         if kind is _TEXT or kind is _BINARY or kind is _CONTINUATION:
             if not frame.fin or self._fragments:
+                self._fragments_size += frame.payload_size
+                if self._fragments_size > _MAX_FRAME_BYTES:
+                    self._refuse_fragments(transport)
+                    return
                 self._fragments.append(frame.get_payload_as_bytes())
                 if not frame.fin:
                     return
                 payload = b"".join(self._fragments)
                 self._fragments.clear()
+                self._fragments_size = 0
             else:
                 payload = frame.get_payload_as_bytes()
             # One clock read per socket read: frames that arrived together share it.
@@ -131,8 +145,24 @@ class _Inbox(WSListener):  # type: ignore[misc]
             self._stamp = 0
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
+        handshake = transport.close_handshake
+        sent = handshake.sent if handshake is not None else None
+        if sent is not None and sent.code == _MESSAGE_TOO_BIG and not self.too_big:
+            self.too_big = sent.reason or "a frame over the cap"
+        if sent is not None:
+            # After a protocol error picows stores it in wait_disconnected(); take it so that asyncio
+            # does not log "Future exception was never retrieved": the feed reports it as the reconnect reason.
+            self._settled = self.loop.create_task(_settle(transport))
         self.disconnected = True
         self._wake(True)
+
+    def _refuse_fragments(self, transport: WSTransport) -> None:
+        """A fragmented message grew over the cap: end the connection as picows does for one frame."""
+        self.too_big = f"fragmented message over {_MAX_FRAME_BYTES:,} bytes (at least {self._fragments_size:,})"
+        self._fragments.clear()
+        self._fragments_size = 0
+        transport.send_close(_MESSAGE_TOO_BIG, self.too_big.encode())
+        transport.disconnect()
 
     # -- consumer side ---------------------------------------------------------------------------
     def take(self, limit: int) -> list[tuple[bytes, int]]:
@@ -173,6 +203,11 @@ class _Inbox(WSListener):  # type: ignore[misc]
         self._wake(True)
 
 
+async def _settle(transport: WSTransport) -> None:
+    with contextlib.suppress(Exception):
+        await transport.wait_disconnected()
+
+
 class _Reconnect(Exception):
     """The connection is over; reconnect after at least ``floor`` seconds."""
 
@@ -199,6 +234,7 @@ class TiingoFeed:
         self._last_frame_us = 0
         self._connections = 0
         stats.extra.setdefault("connect_failures", 0)
+        stats.extra.setdefault("frames_over_cap", 0)
 
     async def close(self) -> None:
         """Stop reading: no new bytes are read, but every frame already received is still decoded and
@@ -290,8 +326,7 @@ class TiingoFeed:
                 if closing.is_set():
                     return  # the inbox is drained
                 if inbox.disconnected:
-                    raise _Reconnect(f"closed by server (code {inbox.close_code}, {inbox.close_reason!r})"
-                                     if inbox.close_code is not None else "connection lost")
+                    raise self._lost(inbox)
                 if not await inbox.wait(timeout):
                     log.warning("feed_silent", session_id=session_id, seconds=timeout)
                     raise _Reconnect(f"no frame for {timeout} s (heartbeat timeout)")
@@ -319,6 +354,14 @@ class TiingoFeed:
                 yield records
             if stop is not None:
                 raise stop
+
+    def _lost(self, inbox: _Inbox) -> _Reconnect:
+        if inbox.too_big:
+            self.stats.extra["frames_over_cap"] += 1
+            return _Reconnect(f"a message over the {_MAX_FRAME_BYTES:,}-byte transport cap ({inbox.too_big})")
+        if inbox.close_code is not None:
+            return _Reconnect(f"closed by server (code {inbox.close_code}, {inbox.close_reason!r})")
+        return _Reconnect("connection lost")
 
     def _on_control(self, control: Any, session: FeedSession, backoff: Backoff) -> BaseException | None:
         if isinstance(control, Info):

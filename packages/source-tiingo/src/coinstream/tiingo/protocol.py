@@ -32,6 +32,10 @@ _TRADE_LAYOUT = '["T", ticker, date, exchange, size, price]'
 _QUOTE_LAYOUT = '["Q", ticker, date, exchange, bidSize, bidPrice, midPrice, askSize, askPrice]'
 _MAX_SHOWN = 80
 _INF = math.inf
+MAX_FRAME_BYTES = 1_048_576
+# The raw kept in an oversized frame's dead letter: enough to see what it was, and small enough for
+# any dead-letter topic (Kafka refuses messages over ~1 MB by default).
+OVERSIZED_RAW_BYTES = 65_536
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +121,13 @@ def _date(field: str, value: Any) -> int:
 class FrameDecoder:
     """Turns raw server frames into Trade/Quote/DeadLetter records and control messages."""
 
-    def __init__(self, source: str, pairs: PairResolver, stats: SourceStats, *, include_quotes: bool = False) -> None:
+    def __init__(self, source: str, pairs: PairResolver, stats: SourceStats, *, include_quotes: bool = False,
+                 max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
         self.source = source
         self.pairs = pairs
         self.stats = stats
         self.include_quotes = include_quotes
+        self.max_frame_bytes = max_frame_bytes
         stats.extra.setdefault("quotes", 0)
         stats.extra.setdefault("heartbeats", 0)
         stats.extra.setdefault("control_frames", 0)
@@ -136,6 +142,9 @@ class FrameDecoder:
         """
         stats = self.stats
         stats.frames += 1
+        if len(raw) > self.max_frame_bytes:
+            self._oversized(raw, session_id, sequence, received_us, out)
+            return None
         try:
             message = orjson.loads(raw)
             if type(message) is not dict:
@@ -163,6 +172,15 @@ class FrameDecoder:
         stats.dead_letters += 1
         out.append(DeadLetter(self.source, reason, bytes(raw), session_id, sequence, received_us))
         return None
+
+    def _oversized(self, raw: bytes, session_id: str, sequence: int, received_us: int, out: list[Any]) -> None:
+        """A frame over ``max_frame_bytes``: a dead letter keeping only its first OVERSIZED_RAW_BYTES, never parsed."""
+        size = len(raw)
+        kept = min(self.max_frame_bytes, OVERSIZED_RAW_BYTES)
+        reason = f"frame: {size:,} bytes, over max_frame_bytes={self.max_frame_bytes:,}; raw truncated to {kept:,}"
+        self.stats.dead_letters += 1
+        out.append(DeadLetter(self.source, reason, bytes(raw[:kept]), session_id, sequence, received_us,
+                              {"original_size": str(size)}))
 
     def _data(self, message: dict[str, Any], raw: bytes, session_id: str, sequence: int, received_us: int,
               out: list[Any]) -> None:

@@ -17,6 +17,9 @@ LIVE_REST_URL = "https://api.tiingo.com"
 FIREHOSE = "*"
 _TICKER = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# The websocket client's cap on one message: a larger one ends the connection (close 1009, then a
+# reconnect), since it is refused before it is read. Below it, max_frame_bytes turns frames into dead letters.
+TRANSPORT_MAX_FRAME_BYTES = 4 * 1024 * 1024
 
 
 class TiingoSettings(StrictModel):
@@ -46,6 +49,10 @@ class TiingoSettings(StrictModel):
     rest_timeout_s: float = Field(10.0, gt=0, le=300, description="Timeout of one REST request.")
     max_pending_frames: int = Field(200_000, ge=1_000, le=10_000_000,
                                     description="Stop reading the socket while this many frames wait to be decoded.")
+    max_frame_bytes: int = Field(
+        1_048_576, ge=1_024, le=TRANSPORT_MAX_FRAME_BYTES,
+        description="A frame larger than this becomes a dead letter (its raw cut to the first 64 KiB). Frames over "
+                    f"{TRANSPORT_MAX_FRAME_BYTES:,} bytes are refused by the websocket client: a reconnect.")
     record: str | None = Field(None, description="Append every received frame to this JSONL recording.")
     replay: str | None = Field(None, description="Replay this JSONL recording instead of connecting.")
     replay_speed: float = Field(0.0, ge=0, le=1_000_000,

@@ -39,7 +39,8 @@ class TiingoSource:
         self.context = context
         self.stats = SourceStats()
         self.pairs = PairResolver()
-        self.decoder = FrameDecoder(SOURCE_NAME, self.pairs, self.stats, include_quotes=settings.include_quotes)
+        self.decoder = FrameDecoder(SOURCE_NAME, self.pairs, self.stats, include_quotes=settings.include_quotes,
+                                    max_frame_bytes=settings.max_frame_bytes)
         self.recorder = Recorder(settings.record) if settings.record else None
         self.feed: TiingoFeed | ReplayFeed
         if settings.replay:
