@@ -7,7 +7,6 @@ import json
 import pytest
 
 from coinstream.core import PluginHost, parse_pipeline
-from coinstream.dashboard.demo.live_view import PipelineFigures
 from coinstream.dashboard.demo.log_follower import LogFollower
 from coinstream.dashboard.demo.pipeline_file import TABLES, demo_pipeline, write_pipeline
 
@@ -46,15 +45,3 @@ def test_log_follower_returns_only_new_complete_json_lines(tmp_path):
     assert follower.counts == {"ingest_metrics": 2, "half": 1}
 
 
-def test_catch_up_needs_every_started_query_at_lag_zero():
-    figures = PipelineFigures()
-    for query in ("demo-delta-trades", "demo-delta-ohlcv_1m"):
-        figures.absorb_processor({"event": "query_started", "query": query})
-    figures.absorb_processor({"event": "batch_committed", "query": "demo-delta-trades", "rows": 10,
-                              "kafka_lag": 0, "timestamp": "2026-11-25T10:00:05+00:00"})
-    since = 1795600800.0  # 2026-11-25T10:00:00Z
-
-    caught_up = [q for q in figures.queries if figures.caught_up_after.get(q, 0.0) >= since]
-    assert figures.queries == {"demo-delta-trades", "demo-delta-ohlcv_1m"}
-    assert caught_up == ["demo-delta-trades"]  # ohlcv has not reported yet: not caught up
-    assert figures.rows_committed == {"demo-delta-trades": 10}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 
 from coinstream.dashboard.lake import LakeLocation, LakeUnavailableError, read_snapshot
@@ -76,3 +77,27 @@ def test_the_static_report_is_self_contained(lake, tmp_path):
     assert '<script src="' not in html  # plotly.js is inline: the file opens with no network
     assert "Plotly" in html and '"kucoin"' in html
     assert "const REFRESH_SECONDS = 0;" in html
+
+
+def test_quarantine_is_counted_by_failed_check_and_the_run_books_are_embedded(lake, tmp_path):
+    from deltalake import write_deltalake
+
+    from coinstream.dashboard.command import write_report
+
+    reasons = ["trade_time 2026-09-04 is 172,800 s before ingest_time (limit 1 day)",
+               "trade_time 2026-09-06 is 1,800 s after ingest_time (limit 5 minutes)",
+               "exchange 'Bad Exchange!' does not match ^[a-z0-9][a-z0-9_.-]{0,63}$"]
+    write_deltalake(lake.root + "/quarantine", pa.table({"trade_id": ["q1", "q2", "q3"], "reason": reasons}))
+    books = [{"where": "sent by the feed", "frames": 12}, {"where": "dead letters (dead-letter topic)", "frames": 2}]
+
+    views = write_report(lake, tmp_path / "report.html", books)
+
+    assert views["quality"]["quarantined"] == 3
+    assert [(c["check"], c["trades"]) for c in views["quality"]["checks"]] == [("trade_time", 2), ("exchange", 1)]
+    assert views["quality"]["checks"][0]["example"] == reasons[0]
+    assert views["run_books"] == books
+    assert "dead letters (dead-letter topic)" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_without_a_quarantine_table_the_quality_view_is_empty(lake):
+    assert build_views(read_snapshot(lake))["quality"] == {"quarantined": 0, "checks": []}

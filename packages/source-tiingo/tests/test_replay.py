@@ -11,6 +11,7 @@ from coinstream.core import DeadLetter, Trade, derive_trade_id
 from coinstream.tiingo import build_source
 from coinstream.tiingo.recording import RecordedFrame, RecordedSession, RecordingError, read_recording
 from coinstream.tiingo.simulator import FaultPlan
+from structlog.testing import capture_logs
 
 
 async def test_live_session_replays_to_identical_records(
@@ -85,3 +86,74 @@ def test_non_utf8_frames_round_trip(tmp_path: Path) -> None:
     recorder.close()
     entries = list(read_recording(tmp_path / "bytes.jsonl"))
     assert entries == [RecordedSession("s", 1, {}), RecordedFrame(5, b"\xff\xfe not utf-8")]
+
+
+def _frame(n: int) -> bytes:
+    return (b'{"messageType":"A","service":"crypto_data","data":["T","btcusd","2026-09-06T03:55:54.366000+00:00",'
+            b'"gdax",1.0,%d.0]}' % n)
+
+
+async def test_a_line_torn_by_a_crash_is_skipped_and_later_sessions_still_read(tmp_path: Path) -> None:
+    from coinstream.tiingo.recording import Recorder
+
+    path = tmp_path / "crashed.jsonl"
+    first = Recorder(path)
+    first.start_session("s1", 1)
+    first.frame(10, _frame(1))
+    first.frame(11, _frame(2))
+    first.close()
+    with path.open("ab") as file:  # what a SIGKILL in the middle of a write leaves
+        file.write(b'{"t":12,"f":"{\\"messageType\\":\\"A\\",\\"serv')
+    with capture_logs() as logs:
+        assert [e for e in read_recording(path)] == [
+            RecordedSession("s1", 1, {}), RecordedFrame(10, _frame(1)), RecordedFrame(11, _frame(2))]
+    assert [(e["event"], e["path"], e["line"]) for e in logs] == [("recording_torn_line", str(path), 4)]
+
+    second = Recorder(path)  # a later run appends to the same file
+    second.start_session("s2", 2)
+    second.frame(20, _frame(3))
+    second.close()
+    with capture_logs() as logs:
+        entries = list(read_recording(path))
+    assert entries == [RecordedSession("s1", 1, {}), RecordedFrame(10, _frame(1)), RecordedFrame(11, _frame(2)),
+                       RecordedSession("s2", 2, {}), RecordedFrame(20, _frame(3))]
+    assert [(e["event"], e["line"], e["log_level"]) for e in logs] == [("recording_torn_line", 4, "warning")]
+    replayed = await _replay(path)
+    assert [(r.trade_id, r.price) for r in replayed] == [  # type: ignore[attr-defined]
+        (derive_trade_id("tiingo", "s1", 0), 1.0), (derive_trade_id("tiingo", "s1", 1), 2.0),
+        (derive_trade_id("tiingo", "s2", 0), 3.0)]
+
+
+def test_a_bad_line_that_is_not_a_torn_one_is_still_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b'{"type":"session","session_id":"s","started_us":1}\n{"t":1,"f":"x\n{"t":2,"f":"y"}\n')
+    with pytest.raises(RecordingError, match=r"bad.jsonl:2: cannot replay this line"):
+        list(read_recording(path))
+
+
+def test_the_recorder_fsyncs_on_its_interval(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from coinstream.tiingo.recording import Recorder
+
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    every_flush = Recorder(tmp_path / "every.jsonl", sync_interval_ms=0)
+    every_flush.start_session("s", 1)
+    for n in range(3):
+        every_flush.frame(n, _frame(n))
+        every_flush.flush()
+    assert len(synced) == 3
+    every_flush.close()
+    assert len(synced) == 4  # and at close
+    synced.clear()
+    rarely = Recorder(tmp_path / "rarely.jsonl", sync_interval_ms=60_000)
+    rarely.start_session("s", 1)
+    for n in range(3):
+        rarely.frame(n, _frame(n))
+        rarely.flush()
+    assert synced == []
+    rarely.close()
+    assert len(synced) == 1
+    assert len(list(read_recording(tmp_path / "rarely.jsonl"))) == 4

@@ -64,9 +64,13 @@ def test_api_key_comes_from_the_environment_and_is_registered_as_a_secret() -> N
     assert redact_text(f"the key is {key}") == "the key is ***"
 
 
-def test_frame_size_setting_reaches_the_decoder() -> None:
-    assert TiingoSettings().max_frame_bytes == 1_048_576
+def test_frame_size_and_recording_sync_settings_reach_the_decoder_and_the_recorder(tmp_path) -> None:
+    settings = TiingoSettings()
+    assert (settings.max_frame_bytes, settings.record_sync_interval_ms) == (1_048_576, 1_000)
     with pytest.raises(ValidationError, match="max_frame_bytes\n  Input should be less than or equal to 4194304"):
         TiingoSettings(max_frame_bytes=5 * 1024 * 1024)
-    source = TiingoSource(TiingoSettings(max_frame_bytes=2_048))
+    source = TiingoSource(TiingoSettings(max_frame_bytes=2_048, record=str(tmp_path / "r.jsonl"),
+                                         record_sync_interval_ms=0))
     assert source.decoder.max_frame_bytes == 2_048
+    assert source.recorder is not None and source.recorder.sync_interval_s == 0
+    source.recorder.close()

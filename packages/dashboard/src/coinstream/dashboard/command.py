@@ -15,9 +15,16 @@ from coinstream.dashboard.server import DashboardServer
 from coinstream.dashboard.views import build_views
 
 
-def write_report(location: LakeLocation, out: Path) -> dict[str, object]:
-    """Write the static report for the lake's current tables to ``out``; return its views."""
+def write_report(location: LakeLocation, out: Path, run_books: list[dict[str, object]] | None = None
+                 ) -> dict[str, object]:
+    """Write the static report for the lake's current tables to ``out``; return its views.
+
+    ``run_books`` (``[{"where": ..., "frames": n}, ...]``, from ``coinstream demo``) adds where every
+    frame of a run ended, dead letters included, which the lake alone cannot tell.
+    """
     views = build_views(read_snapshot(location))
+    if run_books is not None:
+        views["run_books"] = run_books
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_static(views), encoding="utf-8")
     return views

@@ -86,5 +86,10 @@ def read_snapshot(location: LakeLocation) -> LakeSnapshot:
     if ohlcv_table is not None:
         ohlcv = ohlcv_table.to_pyarrow_table()
         versions["ohlcv_1m"] = ohlcv_table.version()
+    quarantine: pa.Table | None = None
+    quarantine_table = open_table(location, "quarantine")
+    if quarantine_table is not None:
+        quarantine = quarantine_table.to_pyarrow_table(columns=["reason"])
+        versions["quarantine"] = quarantine_table.version()
     log.debug("lake_snapshot_read", trades=trades.num_rows, versions=versions)
-    return LakeSnapshot(trades=trades, ohlcv_1m=ohlcv, table_versions=versions)
+    return LakeSnapshot(trades=trades, ohlcv_1m=ohlcv, table_versions=versions, quarantine=quarantine)

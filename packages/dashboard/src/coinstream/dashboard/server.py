@@ -20,8 +20,9 @@ class DashboardServer:
     """An aiohttp server on loopback (by default) for one lake."""
 
     def __init__(self, location: LakeLocation, host: str = "127.0.0.1", port: int = 8050,
-                 refresh_seconds: float = 5.0) -> None:
+                 refresh_seconds: float = 5.0, run_books: list[dict[str, Any]] | None = None) -> None:
         self.location = location
+        self.run_books = run_books
         self.host = host
         self.port = port
         self.refresh_seconds = refresh_seconds
@@ -41,6 +42,8 @@ class DashboardServer:
             if self._views is None or time.monotonic() - self._views_time >= self.refresh_seconds:
                 snapshot = await asyncio.to_thread(read_snapshot, self.location)
                 self._views = await asyncio.to_thread(build_views, snapshot)
+                if self.run_books is not None:
+                    self._views["run_books"] = self.run_books
                 self._views_time = time.monotonic()
             return self._views
 

@@ -23,6 +23,7 @@ class LakeSnapshot:
     trades: pa.Table
     ohlcv_1m: pa.Table | None = None
     table_versions: dict[str, int] | None = None
+    quarantine: pa.Table | None = None  # its ``reason`` column is enough
 
 
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> list[dict[str, Any]]:
@@ -81,7 +82,19 @@ def build_views(snapshot: LakeSnapshot, top_n: int = TOP_N) -> dict[str, Any]:
         "health": health,
         "candles": candles,
         "table_versions": snapshot.table_versions or {},
+        "quality": _quality(connection, snapshot.quarantine),
     }
+
+
+def _quality(connection: duckdb.DuckDBPyConnection, quarantine: pa.Table | None) -> dict[str, Any]:
+    """The quarantine by failed check (the first word of each reason: the field that failed), with an example."""
+    if quarantine is None or quarantine.num_rows == 0:
+        return {"quarantined": 0, "checks": []}
+    connection.register("quarantine", quarantine)
+    checks = _rows(connection, """
+        SELECT split_part(reason, ' ', 1) AS "check", count(*) AS trades, min(reason) AS example FROM quarantine
+        GROUP BY "check" ORDER BY trades DESC, "check" LIMIT ?""", TOP_N)
+    return {"quarantined": quarantine.num_rows, "checks": checks}
 
 
 def _candles(connection: duckdb.DuckDBPyConnection, ohlcv: pa.Table | None, tickers: list[str]) -> dict[str, Any]:

@@ -54,6 +54,9 @@ class TiingoSettings(StrictModel):
         description="A frame larger than this becomes a dead letter (its raw cut to the first 64 KiB). Frames over "
                     f"{TRANSPORT_MAX_FRAME_BYTES:,} bytes are refused by the websocket client: a reconnect.")
     record: str | None = Field(None, description="Append every received frame to this JSONL recording.")
+    record_sync_interval_ms: int = Field(
+        1_000, ge=0, le=3_600_000,
+        description="fsync the recording at most this often (at a batch's flush); 0 = at every flush.")
     replay: str | None = Field(None, description="Replay this JSONL recording instead of connecting.")
     replay_speed: float = Field(0.0, ge=0, le=1_000_000,
                                 description="Replay pace: 1 = original speed, 10 = ten times faster, 0 = no waiting.")

@@ -41,7 +41,8 @@ class TiingoSource:
         self.pairs = PairResolver()
         self.decoder = FrameDecoder(SOURCE_NAME, self.pairs, self.stats, include_quotes=settings.include_quotes,
                                     max_frame_bytes=settings.max_frame_bytes)
-        self.recorder = Recorder(settings.record) if settings.record else None
+        self.recorder = (Recorder(settings.record, sync_interval_ms=settings.record_sync_interval_ms)
+                         if settings.record else None)
         self.feed: TiingoFeed | ReplayFeed
         if settings.replay:
             self.feed = ReplayFeed(settings.replay, settings.replay_speed, self.decoder, self.stats)

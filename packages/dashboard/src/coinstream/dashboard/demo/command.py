@@ -11,39 +11,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import signal
-import socket
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
-from coinstream.core import KafkaSettings
 from coinstream.dashboard.command import serve, write_report
-from coinstream.dashboard.demo.children import Child, start_child
-from coinstream.dashboard.demo.live_view import DemoLiveView
-from coinstream.dashboard.demo.log_follower import LogFollower
-from coinstream.dashboard.demo.schema_wait import SCHEMA_WAIT_S, wait_for_trade_schema
-from coinstream.dashboard.demo.pipeline_file import LAKE_PREFIX, TABLES, demo_pipeline, write_pipeline
-from coinstream.dashboard.demo.summary import DemoSummary, kafka_trade_ids, lake_trade_ids, rows_per_table
-from coinstream.dashboard.lake import LakeLocation
+from coinstream.dashboard.demo.reckoning import summarise
+from coinstream.dashboard.demo.run import CATCH_UP_TIMEOUT_S, DemoOptions, StopRequested, lake_location, run_pipeline
+from coinstream.dashboard.demo.summary import LAND_HINT, DemoSummary
 from coinstream.dashboard.server import DashboardServer
 
 if TYPE_CHECKING:
     from coinstream.core.stack.stack import LocalStack
-
-CATCH_UP_TIMEOUT_S = 180.0
-REAL_FEED_URL, REAL_REST_URL = "wss://api.tiingo.com/crypto", "https://api.tiingo.com"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _credentials(path: Path) -> dict[str, str]:
@@ -55,126 +37,37 @@ def _credentials(path: Path) -> dict[str, str]:
     return values
 
 
-class _StopRequested:
-    """Set by SIGINT/SIGTERM; the run then winds down in order instead of dying mid-write."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._previous: dict[int, object] = {}
-
-    def __enter__(self) -> _StopRequested:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            self._previous[signum] = signal.signal(signum, self._handle)
-        return self
-
-    def _handle(self, _signum: int, _frame: object) -> None:
-        self.requested = True
-
-    def __exit__(self, *_exc: object) -> None:
-        for signum, previous in self._previous.items():
-            signal.signal(signum, previous)  # type: ignore[arg-type]
-
-
-def _wait_for_catch_up(view: DemoLiveView, processor: Child, since: float, stop: _StopRequested) -> bool:
-    """Wait until every query the processor started committed a batch with Kafka lag 0 after ``since``."""
-    deadline = time.monotonic() + CATCH_UP_TIMEOUT_S
-    figures = view.figures
-    while time.monotonic() < deadline and processor.running() and not stop.requested:
-        view.poll()
-        if figures.queries and all(figures.caught_up_after.get(q, 0.0) >= since for q in figures.queries):
-            return True
-        time.sleep(0.5)
-    return False
-
-
-def _start_feed(console: Console, logs: Path, environ: dict[str, str], rate: float, seed: int,
-                children: list[Child]) -> tuple[str | None, str | None]:
-    """Start the simulator (unless the real feed's key is set); return the feed's websocket and REST URLs."""
-    if os.environ.get("COINSTREAM_TIINGO_API_KEY"):
-        console.print("feed: the real Tiingo firehose (COINSTREAM_TIINGO_API_KEY is set)")
-        return REAL_FEED_URL, REAL_REST_URL
-    sim_port = _free_port()
-    environ["COINSTREAM_TIINGO_API_KEY"] = "demo-simulator-key"
-    children.append(start_child("simulator", ["simulate", "--port", str(sim_port), "--rate", str(rate),
-                                              "--seed", str(seed)], logs, environ))
-    feed_url = f"ws://127.0.0.1:{sim_port}/crypto"
-    console.print(f"feed: the Tiingo simulator at {feed_url}, {rate:,.0f} trades/s, seed {seed}")
-    return feed_url, f"http://127.0.0.1:{sim_port}"
-
-
-def _run_pipeline(stack: LocalStack, run_dir: Path, console: Console, environ: dict[str, str], duration: float,
-                  rate: float, seed: int, stop: _StopRequested) -> tuple[KafkaSettings, datetime, DemoLiveView]:
-    """Run feed, ingestor and processor for ``duration`` (or until a stop), flush, let the processor catch up,
-    and stop them all; return the pipeline's [kafka], when the run started, and the live view's figures."""
-    endpoints = stack.endpoints
-    logs = run_dir / "logs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    children: list[Child] = []
-    try:
-        feed_url, rest_url = _start_feed(console, logs, environ, rate, seed, children)
-        document = demo_pipeline(
-            bootstrap_servers=endpoints.bootstrap_servers, schema_registry_url=endpoints.schema_registry_url,
-            s3_endpoint_url=endpoints.s3_endpoint_url, bucket=endpoints.bucket, feed_url=feed_url,
-            feed_rest_url=rest_url, checkpoints=run_dir / "checkpoints")
-        kafka = KafkaSettings(**document["kafka"])
-        pipeline = write_pipeline(document, run_dir / "pipeline.toml")
-        console.print(f"pipeline: {pipeline}\nlogs: {logs}")
-        run_start = datetime.now(UTC)
-        ingestor = start_child("ingestor", ["ingest", str(pipeline), "--no-progress", "--metrics-interval", "2"],
-                               logs, environ)
-        children.append(ingestor)
-        # The processor reads the Trade schema's versions when it starts: on a fresh stack the ingestor
-        # registers it with its first trade.
-        if not wait_for_trade_schema(kafka, lambda: ingestor.running() and not stop.requested):
-            raise click.ClickException(
-                f"the ingestor registered no Trade schema in {SCHEMA_WAIT_S:.0f} s (or stopped); see "
-                f"{ingestor.log_path}")
-        processor = start_child("processor", ["process", str(pipeline)], logs, environ)
-        children.append(processor)
-        view = DemoLiveView(LogFollower(ingestor.log_path), LogFollower(processor.log_path), console)
-        with view:
-            deadline = time.monotonic() + duration
-            while time.monotonic() < deadline and not stop.requested and ingestor.running():
-                view.poll()
-                time.sleep(0.5)
-            stopped_at = time.time()
-            ingestor.stop(timeout_s=120)
-            view.poll()
-            console.print("ingestor stopped and flushed; waiting for the processor to catch up")
-            caught_up = _wait_for_catch_up(view, processor, stopped_at, stop)
-        if not caught_up:
-            console.print("[yellow]the processor did not report lag 0 in time; the summary shows what landed[/]")
-    finally:
-        for child in reversed(children):
-            child.stop(timeout_s=60)
-    return kafka, run_start, view
-
-
-def _run_demo(stack: LocalStack, console: Console, duration: float, rate: float, seed: int,
-              serve_seconds: float | None, port: int) -> DemoSummary:
+def _run_demo(stack: LocalStack, console: Console, options: DemoOptions) -> DemoSummary:
     """Run the pipeline on the running stack, print its summary, write (and maybe serve) the dashboard."""
-    endpoints = stack.endpoints
     run_dir = stack.paths.state / "demo"
     environ = _credentials(stack.paths.credentials_file)
-    with _StopRequested() as stop:
-        kafka, run_start, view = _run_pipeline(stack, run_dir, console, environ, duration, rate, seed, stop)
-        location = LakeLocation(root=f"s3a://{endpoints.bucket}/{LAKE_PREFIX}", endpoint_url=endpoints.s3_endpoint_url,
-                                environ={**os.environ, **environ})
-        in_kafka = kafka_trade_ids(kafka, run_start)
-        in_lake = lake_trade_ids(location, run_start)
-        summary = DemoSummary(
-            duration_s=duration, trades_in_kafka=len(in_kafka), dead_letters=view.figures.dead_letters,
-            trades_in_lake=len(in_lake), lost=len(set(in_kafka) - set(in_lake)),
-            duplicates=len(in_lake) - len(set(in_lake)), rows_per_table=rows_per_table(location, TABLES),
-            ack_p50_ms=None, ack_p99_ms=view.figures.ack_p99_ms)
+    with StopRequested() as stop:
+        started = time.monotonic()
+        run = run_pipeline(stack, run_dir, console, environ, options, stop)
+        location = lake_location(stack, environ)
+        summary = summarise(run, run_dir, location, time.monotonic() - started)
         console.print(summary.table())
+        if summary.account.not_yet_landed:
+            console.print(f"[yellow]{summary.account.not_yet_landed:,} trades are safe in Kafka, not yet in the "
+                          f"lake: {LAND_HINT.replace('PIPELINE', str(run.pipeline))}[/]")
+        console.print(f"figures: {summary.write_json(run_dir / 'summary.json')}")
         report = run_dir / "dashboard.html"
-        write_report(location, report)
+        write_report(location, report, summary.run_books())
         console.print(f"dashboard written: {report}")
-        wait = serve_seconds if serve_seconds is not None else (None if console.is_terminal else 0.0)
+        wait = options.serve_seconds if options.serve_seconds is not None else (None if console.is_terminal else 0.0)
         if wait != 0.0 and not stop.requested:
             with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(serve(DashboardServer(location, port=port), wait))
+                asyncio.run(serve(DashboardServer(location, port=options.port, run_books=summary.run_books()), wait))
     return summary
+
+
+def _quiet_terminal() -> None:
+    """Only the live view and the summary on the terminal: every library's INFO (coinstream's own and
+    third parties' such as httpx) stays out of it. The children's JSON logs keep everything."""
+    root = logging.getLogger()
+    if root.level > logging.DEBUG:
+        root.setLevel(logging.WARNING)
+        logging.getLogger("coinstream").setLevel(logging.WARNING)
 
 
 @click.command("demo")
@@ -182,31 +75,39 @@ def _run_demo(stack: LocalStack, console: Console, duration: float, rate: float,
 @click.option("--rate", default=2_000.0, show_default=True, type=click.FloatRange(0),
               help="Simulator trades/s (0 = as fast as it can); ignored with the real feed.")
 @click.option("--seed", default=7, show_default=True, type=int, help="Simulator seed.")
+@click.option("--clean-feed", is_flag=True, default=False,
+              help="No malformed frames and no invalid trades from the simulator (default: 0.1 % of each, so "
+                   "the dead-letter topic and the quarantine table fill).")
+@click.option("--catch-up-timeout", default=CATCH_UP_TIMEOUT_S, show_default=True, type=click.FloatRange(0),
+              help="Seconds the processor gets, after the ingestor's flush, to commit every trade; what it has not "
+                   "committed then is reported as still in Kafka.")
 @click.option("--serve-seconds", default=None, type=float,
               help="Serve the dashboard this long after the run (default: until Ctrl-C on a terminal, else not).")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(0, 65_535), help="Dashboard port.")
 @click.option("--keep-stack/--stop-stack", default=False, show_default=True,
               help="Leave the local stack running afterwards (it is stopped only if this run started it).")
-def demo_command(duration: float, rate: float, seed: int, serve_seconds: float | None, port: int,
-                 keep_stack: bool) -> None:
-    """Run the whole pipeline on the local stack: feed -> Kafka -> Spark -> Delta -> dashboard."""
+def demo_command(duration: float, rate: float, seed: int, clean_feed: bool, catch_up_timeout: float,
+                 serve_seconds: float | None, port: int, keep_stack: bool) -> None:
+    """Run the whole pipeline on the local stack: feed -> Kafka -> Spark -> Delta -> dashboard.
+
+    Exits 1 only on real loss (a frame that ended nowhere) or duplicates in the trades table.
+    """
     from coinstream.core.stack.stack import LocalStack
 
     console = Console()
-    if logging.getLogger().level > logging.DEBUG:
-        # The live view and the summary are the demo's output; the library's info events would
-        # scroll them away (the children's logs keep everything, in JSON, under .stack/demo/logs).
-        logging.getLogger("coinstream").setLevel(logging.WARNING)
+    _quiet_terminal()
+    options = DemoOptions(duration=duration, rate=rate, seed=seed, clean_feed=clean_feed,
+                          catch_up_timeout=catch_up_timeout, serve_seconds=serve_seconds, port=port)
     stack = LocalStack()
     console.print("[bold]coinstream demo[/]: starting the local stack (first run: Maven fetches the jars)")
     started = stack.up().started
     try:
-        summary = _run_demo(stack, console, duration, rate, seed, serve_seconds, port)
+        summary = _run_demo(stack, console, options)
     finally:  # also when the run fails: the stack this run started is stopped unless asked to keep it
         if started and not keep_stack:
             stack.down(started)
             console.print("local stack stopped")
         elif started:
             console.print("local stack left running: stop it with `coinstream stack down`")
-    if summary.lost or summary.duplicates:
+    if summary.failed:
         raise SystemExit(1)

@@ -1,9 +1,9 @@
-"""The demo's live terminal view (rich): what flows in, what lands, and how far behind it is."""
+"""The demo's live terminal view (rich): what flows in, what lands in each table, and how far behind."""
 
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,9 @@ from rich.live import Live
 from rich.table import Table
 
 from coinstream.dashboard.demo.log_follower import LogFollower
+from coinstream.dashboard.demo.table_commits import TableCommits
+
+_LAKE_POLL_S = 2.0
 
 
 @dataclass
@@ -23,16 +26,19 @@ class PipelineFigures:
     dead_letters: int = 0
     reconnects: int = 0
     ack_p99_ms: float | None = None
-    rows_committed: dict[str, int] = field(default_factory=dict)
-    rows_per_s: dict[str, float] = field(default_factory=dict)
     kafka_lag: dict[str, int | None] = field(default_factory=dict)
-    commit_latency_ms: float | None = None
+    late_rows: dict[str, int] = field(default_factory=dict)
     batches: int = 0
     queries: set[str] = field(default_factory=set)
-    caught_up_after: dict[str, float] = field(default_factory=dict)
+    ingest_finished: dict[str, Any] | None = None
 
     def absorb_ingest(self, event: dict[str, Any]) -> None:
-        """Take an ``ingest_metrics`` event."""
+        """Take an ``ingest_metrics`` event, or the ``ingest_finished`` report (the totals after the flush)."""
+        if event["event"] == "ingest_finished":
+            self.ingest_finished = event
+            self.trades_acked = int(event.get("trades_acked") or 0)
+            self.dead_letters = int(event.get("dead_letters_acked") or 0)
+            return
         self.trades_per_s = float(event.get("trades_per_s") or 0.0)
         self.trades_acked = int(event.get("trades_acked") or 0)
         self.dead_letters = int(event.get("dead_letters") or 0)
@@ -40,54 +46,50 @@ class PipelineFigures:
         self.ack_p99_ms = event.get("ack_p99_ms")
 
     def absorb_processor(self, event: dict[str, Any]) -> None:
-        """Take a processor event: ``query_started`` names a query, ``batch_committed`` counts rows."""
-        if event["event"] == "query_started":
-            self.queries.add(str(event.get("query")))
-        elif event["event"] == "batch_committed":
-            self.absorb_batch(event)
-
-    def absorb_batch(self, event: dict[str, Any]) -> None:
-        """Take a processor ``batch_committed`` event."""
+        """Take a processor event: ``query_started`` names a query, ``batch_committed`` its lag,
+        ``late_rows_dropped`` what its watermark dropped."""
+        name = event["event"]
         query = str(event.get("query") or event.get("stream") or "?")
-        self.queries.add(query)
-        if event.get("kafka_lag") == 0:
-            self.caught_up_after[query] = _event_time(event)
-        self.rows_committed[query] = self.rows_committed.get(query, 0) + int(event.get("rows") or 0)
-        self.rows_per_s[query] = float(event.get("rows_per_second") or 0.0)
-        self.kafka_lag[query] = event.get("kafka_lag")
-        latency = event.get("ingest_to_commit_p99_ms")
-        if latency is not None:
-            self.commit_latency_ms = float(latency)
-        self.batches += 1
+        if name == "query_started":
+            self.queries.add(query)
+        elif name == "batch_committed":
+            self.queries.add(query)
+            self.kafka_lag[query] = event.get("kafka_lag")
+            self.batches += 1
+        elif name == "late_rows_dropped":
+            self.late_rows[query] = self.late_rows.get(query, 0) + int(event.get("rows") or 0)
 
-
-def _event_time(event: dict[str, Any]) -> float:
-    """The event's timestamp (structlog's ISO ``timestamp``) as epoch seconds, 0 when absent."""
-    try:
-        return datetime.fromisoformat(str(event.get("timestamp"))).timestamp()
-    except ValueError:
-        return 0.0
+    def lag_of(self, table: str) -> int | None:
+        """The Kafka lag of the query that writes ``table`` (its name ends with ``-<table>``)."""
+        return next((lag for query, lag in self.kafka_lag.items() if query.endswith(f"-{table}")), None)
 
 
 class DemoLiveView:
-    """Polls the children's logs and redraws a table a few times a second (a no-op off a terminal)."""
+    """Polls the children's logs and the tables' commits; redraws a table (a no-op off a terminal)."""
 
-    def __init__(self, ingest_log: LogFollower, process_log: LogFollower | None, console: Console) -> None:
+    def __init__(self, ingest_log: LogFollower, process_log: LogFollower | None, console: Console,
+                 tables: Sequence[TableCommits] = ()) -> None:
         self.ingest_log = ingest_log
         self.process_log = process_log
+        self.tables = list(tables)
         self.figures = PipelineFigures()
         self.console = console
         self.started = time.monotonic()
+        self._lake_polled = 0.0
         self._live: Live | None = None
 
-    def poll(self) -> PipelineFigures:
-        """Read new log events into the figures and redraw."""
+    def poll(self, lake: bool = False) -> PipelineFigures:
+        """Read new log events (and, every few seconds or when ``lake``, new commits) and redraw."""
         for event in self.ingest_log.poll():
-            if event["event"] == "ingest_metrics":
+            if event["event"] in ("ingest_metrics", "ingest_finished"):
                 self.figures.absorb_ingest(event)
         if self.process_log is not None:
             for event in self.process_log.poll():
                 self.figures.absorb_processor(event)
+        if lake or time.monotonic() - self._lake_polled >= _LAKE_POLL_S:
+            self._lake_polled = time.monotonic()
+            for table in self.tables:
+                table.poll()
         if self._live is not None:
             self._live.update(self.render())
         return self.figures
@@ -96,19 +98,20 @@ class DemoLiveView:
         """The table of current figures."""
         figures = self.figures
         table = Table(title=f"coinstream demo: {time.monotonic() - self.started:,.0f} s", show_header=True)
-        table.add_column("what")
-        table.add_column("now", justify="right")
-        table.add_row("trades in (acked by Kafka)", f"{figures.trades_per_s:,.0f}/s  total {figures.trades_acked:,}")
-        table.add_row("dead letters", f"{figures.dead_letters:,}")
-        table.add_row("ingest -> Kafka ack p99", "-" if figures.ack_p99_ms is None else f"{figures.ack_p99_ms:,.1f} ms")
-        for query in sorted(figures.rows_committed):
-            lag = figures.kafka_lag.get(query)
-            table.add_row(f"committed: {query}",
-                          f"{figures.rows_per_s.get(query, 0):,.0f} rows/s  total {figures.rows_committed[query]:,}"
-                          f"  lag {'-' if lag is None else f'{lag:,}'}")
-        table.add_row("ingest -> Delta commit p99",
-                      "-" if figures.commit_latency_ms is None else f"{figures.commit_latency_ms:,.0f} ms")
-        table.add_row("reconnects", str(figures.reconnects))
+        for column, justify in (("", "left"), ("rows committed", "right"), ("rows/s", "right"),
+                                ("Kafka lag", "right"), ("ingest -> Delta p99 (1 min)", "right")):
+            table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table.add_row("Kafka: trades acked", f"{figures.trades_acked:,}", f"{figures.trades_per_s:,.0f}", "",
+                      "" if figures.ack_p99_ms is None else f"ack p99 {figures.ack_p99_ms:,.0f} ms")
+        table.add_row("Kafka: dead letters", f"{figures.dead_letters:,}", "", "", "")
+        for commits in self.tables:
+            lag = figures.lag_of(commits.table)
+            p99 = commits.recent_p99_ms() if commits.ingest_column else None
+            table.add_row(f"table {commits.table}", f"{commits.rows:,}", f"{commits.rows_per_s():,.0f}",
+                          "-" if lag is None else f"{lag:,}",
+                          ("-" if p99 is None else f"{p99:,.0f} ms") if commits.ingest_column else "(aggregate)")
+        if figures.reconnects:
+            table.add_row("feed reconnects", str(figures.reconnects), "", "", "")
         return table
 
     def __enter__(self) -> DemoLiveView:

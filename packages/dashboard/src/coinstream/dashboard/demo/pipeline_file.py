@@ -9,7 +9,10 @@ from typing import Any
 import tomli_w
 
 LAKE_PREFIX = "lake/"
+PIPELINE_NAME = "demo"
 TABLES = ("trades", "ohlcv_1m", "exchange_stats", "quarantine")
+ROW_TABLES = ("trades", "quarantine")
+"""The tables that hold trades row by row: between them, every trade the processor routed."""
 
 
 def demo_pipeline(*, bootstrap_servers: str, schema_registry_url: str, s3_endpoint_url: str, bucket: str,
@@ -21,7 +24,7 @@ def demo_pipeline(*, bootstrap_servers: str, schema_registry_url: str, s3_endpoi
     if feed_url is not None:
         source.update(url=feed_url, rest_url=feed_rest_url)
     return {
-        "pipeline": {"name": "demo"},
+        "pipeline": {"name": PIPELINE_NAME},
         "kafka": {"bootstrap_servers": bootstrap_servers, "schema_registry_url": schema_registry_url,
                   "replication_factor": 3, "min_insync_replicas": 2},
         "s3": {"endpoint_url": s3_endpoint_url, "bucket": bucket, "region": "us-east-1", "path_style": True,
