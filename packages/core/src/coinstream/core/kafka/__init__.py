@@ -18,10 +18,22 @@ from coinstream.core.kafka.avro import (
     trades_subject,
 )
 from coinstream.core.kafka.client_config import admin_config, consumer_config, producer_config
-from coinstream.core.kafka.producer import DeliveryStats, TradeProducer
+from coinstream.core.kafka.outage import KafkaOutage
+from coinstream.core.kafka.producer import (
+    DEAD_LETTER,
+    TRADE,
+    DeliveryStats,
+    OutboundMessage,
+    TradeProducer,
+    truncated_dead_letter,
+)
 
 __all__ = [
+    "DEAD_LETTER",
+    "TRADE",
     "DeliveryStats",
+    "KafkaOutage",
+    "OutboundMessage",
     "SchemaRegistryUnavailableError",
     "TopicMismatchError",
     "TopicReport",
@@ -38,4 +50,5 @@ __all__ = [
     "producer_config",
     "schema_registry_client",
     "trades_subject",
+    "truncated_dead_letter",
 ]

@@ -24,12 +24,17 @@ def admin_config(settings: KafkaSettings) -> dict[str, Any]:
     return _common(settings)
 
 
-def producer_config(settings: KafkaSettings) -> dict[str, Any]:
+def producer_config(settings: KafkaSettings, *, spooled: bool = False) -> dict[str, Any]:
     """Return the producer configuration: idempotent, acks=all, compressed, batched.
 
     Idempotence with acks=all means a retried send is written once, in order, and a send is
     acknowledged only when min.insync.replicas replicas have it. ``[kafka] producer`` entries
     override these defaults.
+
+    ``spooled``: the caller keeps every record until it is acknowledged (the ingestor's spool), so
+    librdkafka retries for ever (``message.timeout.ms`` 0) instead of failing messages after 120 s.
+    A timed-out message would only come back to be produced again, and with idempotence a timeout
+    also forces a new producer epoch; holding it in librdkafka's bounded queue costs neither.
     """
     config = _common(settings)
     config.update({
@@ -42,7 +47,7 @@ def producer_config(settings: KafkaSettings) -> dict[str, Any]:
         "batch.size": 1_000_000,
         "queue.buffering.max.messages": 1_000_000,
         "queue.buffering.max.kbytes": 1_048_576,
-        "message.timeout.ms": 120_000,
+        "message.timeout.ms": 0 if spooled else 120_000,
         "delivery.report.only.error": False,
     })
     config.update(settings.producer)

@@ -2,13 +2,15 @@
 
 Every send is counted when it is handed to librdkafka and again when the broker acknowledges
 it (or it fails), so "flushed" means something that can be checked: ``stats.pending == 0``.
+A record is first made an :data:`OutboundMessage` (topic kind, key, value, timestamp, headers):
+the ingestor's spool stores exactly these, so a re-send is byte for byte the first send.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import structlog
@@ -17,12 +19,28 @@ from confluent_kafka import KafkaError, Message, Producer
 from coinstream.core.config.models import KafkaSettings
 from coinstream.core.kafka.avro import TradeAvroCodec
 from coinstream.core.kafka.client_config import producer_config
+from coinstream.core.kafka.outage import KafkaOutage
 from coinstream.core.records import DeadLetter, Trade
 
 log = structlog.get_logger(__name__)
 
 _LATENCY_SAMPLES = 100_000
 _QUEUE_FULL_WAIT_S = 0.05
+_ERROR_LOG_EVERY_S = 60.0
+
+TRADE = 0
+DEAD_LETTER = 1
+KIND_NAMES = ("trade", "dead_letter")
+Headers = list[tuple[str, bytes]]
+OutboundMessage = tuple[int, bytes, bytes, int, Headers | None]
+"""A record as Kafka gets it: (kind, key, value, timestamp in ms, headers). ``kind`` picks the topic:
+TRADE the trades topic, DEAD_LETTER the dead-letter topic."""
+DeliveryCallback = Callable[[KafkaError | None, Message], None]
+
+TRUNCATED_VALUE_BYTES = 65_536
+"""What is kept of a message Kafka refused as too large, in the dead letter that replaces it."""
+TRUNCATED_KEY_BYTES = 1_024
+SIZE_ERRORS = frozenset({KafkaError.MSG_SIZE_TOO_LARGE})  # librdkafka uses the broker's code for its own check too
 
 
 class ProducerFatalError(Exception):
@@ -39,25 +57,63 @@ class DeliveryStats:
     dead_letters_acked: int = 0
     failed: int = 0
     skipped: int = 0
+    truncated: int = 0  # refused as too large, replaced by a truncated dead letter (sent and counted anew)
+    retried: int = 0  # failed deliveries sent again (spool on); a retried record is still pending
     last_error: str | None = None
     ack_latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=_LATENCY_SAMPLES))
 
     @property
     def pending(self) -> int:
-        """Records handed to the producer and not yet acknowledged or failed."""
-        return (self.trades_sent + self.dead_letters_sent) - (self.trades_acked + self.dead_letters_acked + self.failed)
+        """Records handed to the producer and not yet acknowledged, failed or replaced."""
+        return ((self.trades_sent + self.dead_letters_sent)
+                - (self.trades_acked + self.dead_letters_acked + self.failed + self.truncated))
+
+    def count_sent(self, kind: int, count: int = 1) -> None:
+        """Count records of one kind handed to the producer."""
+        if kind == TRADE:
+            self.trades_sent += count
+        else:
+            self.dead_letters_sent += count
+
+
+def truncated_dead_letter(message: OutboundMessage, error: str) -> OutboundMessage:
+    """Return the dead letter that replaces a message Kafka refused as too large: the value cut to
+    :data:`TRUNCATED_VALUE_BYTES` (the key to 1 KiB), the reason, the original size and kind in headers."""
+    kind, key, value, timestamp_ms, headers = message
+    # A broker that refuses even that much gets half of it at each try, down to an empty value.
+    cut = TRUNCATED_VALUE_BYTES if len(value) > TRUNCATED_VALUE_BYTES else len(value) // 2
+    reason = (f"{KIND_NAMES[kind]} of {len(value):,} bytes refused by Kafka ({error}); the value is cut to its "
+              f"first {cut:,} bytes")
+    kept: Headers = []
+    for name, header in headers or ():
+        if name == "coinstream.reason":
+            reason += f"; original reason: {header.decode(errors='replace')}"
+        else:
+            kept.append((name, header))
+    return (DEAD_LETTER, key[:TRUNCATED_KEY_BYTES], value[:cut], timestamp_ms, [
+        ("coinstream.reason", reason.encode()), ("coinstream.original_size", str(len(value)).encode()),
+        ("coinstream.original_kind", KIND_NAMES[kind].encode()), *kept])
 
 
 class TradeProducer:
-    """Sends Trades (Avro, keyed by ticker) and DeadLetters (raw, with reason headers)."""
+    """Sends Trades (Avro, keyed by ticker) and DeadLetters (raw, with reason headers).
 
-    def __init__(self, settings: KafkaSettings, codec: TradeAvroCodec, producer: Producer | None = None) -> None:
-        self._trades_topic = settings.trades_topic
-        self._dead_letter_topic = settings.dead_letter_topic
+    ``spooled=True`` is for a caller that keeps every record until it is acknowledged (the
+    ingestor's spool): librdkafka then never times a message out (see ``producer_config``).
+    """
+
+    def __init__(self, settings: KafkaSettings, codec: TradeAvroCodec, producer: Producer | None = None, *,
+                 spooled: bool = False) -> None:
+        self._topics = (settings.trades_topic, settings.dead_letter_topic)
         self._codec = codec
         self.stats = DeliveryStats()
+        self.outage = KafkaOutage()
+        # How many records wait for Kafka, for the outage lines; a caller that keeps records
+        # elsewhere too (the spool) replaces it.
+        self.waiting: Callable[[], int] = lambda: self.stats.pending
         self._fatal: str | None = None
-        config = producer_config(settings)
+        self._error_logged: dict[int, float] = {}
+        config = producer_config(settings, spooled=spooled)
         config["error_cb"] = self._on_error
         self._producer = producer or Producer(config)
 
@@ -66,71 +122,107 @@ class TradeProducer:
         if error.fatal():
             self._fatal = str(error)
             log.error("producer_fatal_error", error=str(error))
+        elif error.code() == KafkaError._ALL_BROKERS_DOWN:
+            self.outage.failed(str(error), self.waiting())
         else:
-            log.warning("producer_error", error=str(error))
+            # A broker restart reports a connection error per broker and retry: one line a minute per
+            # kind of error, and none while an outage is already logged.
+            now = time.monotonic()
+            if not self.outage.active and now - self._error_logged.get(error.code(), -_ERROR_LOG_EVERY_S) \
+                    >= _ERROR_LOG_EVERY_S:
+                self._error_logged[error.code()] = now
+                log.warning("producer_error", error=str(error))
 
     def _on_trade_delivery(self, error: KafkaError | None, message: Message) -> None:
         if error is not None:
-            self._record_failure(error, message)
+            self._record_failure(error)
             return
         self.stats.trades_acked += 1
         _kind, sent_ms = message.timestamp()
         self.stats.ack_latencies_ms.append(time.time() * 1000.0 - sent_ms)
+        if self.outage.active:
+            self.outage.acknowledged(self.waiting())
 
     def _on_dead_letter_delivery(self, error: KafkaError | None, message: Message) -> None:
         if error is not None:
-            self._record_failure(error, message)
+            self._record_failure(error)
             return
         self.stats.dead_letters_acked += 1
 
-    def _record_failure(self, error: KafkaError, message: Message) -> None:
+    def _record_failure(self, error: KafkaError) -> None:
         self.stats.failed += 1
         self.stats.last_error = str(error)
-        log.error("delivery_failed", topic=message.topic(), error=str(error))
+        if error.code() in SIZE_ERRORS:
+            log.error("message_too_large", error=str(error), hint=(
+                "the broker's message.max.bytes is lower than the producer's; with the spool on "
+                "([ingest] spool_enabled) it is sent as a truncated dead letter"))
+        else:
+            self.outage.failed(str(error), self.waiting())
 
     # -- sending ---------------------------------------------------------------------------
-    def _produce(self, topic: str, key: bytes, value: bytes, timestamp_ms: int, callback: object,
-                 headers: list[tuple[str, bytes]] | None = None) -> None:
+    def outbound(self, record: object) -> OutboundMessage | None:
+        """Return the message a record becomes, or None for a record type that has no topic here.
+
+        A trade's Kafka timestamp is its ingest time, so ack latency is ingest -> ack; a dead
+        letter carries the raw input as value and the reason and the source in headers.
+        """
+        if type(record) is Trade:
+            return TRADE, record.ticker.encode(), self._codec.encode(record), record.ingest_time // 1000, None
+        if type(record) is DeadLetter:
+            timestamp_ms = record.received_time // 1000 if record.received_time else int(time.time() * 1000)
+            return DEAD_LETTER, record.source.encode(), record.raw, timestamp_ms, record.headers()
+        if not self.stats.skipped:
+            log.warning("record_type_not_routed", record_type=type(record).__name__,
+                        hint="only Trade and DeadLetter records have a topic; these are counted and skipped")
+        self.stats.skipped += 1
+        return None
+
+    def produce(self, message: OutboundMessage, on_delivery: DeliveryCallback) -> None:
+        """Hand one message to librdkafka without waiting. Raises BufferError when its queue is full
+        and KafkaException when it refuses the message (MSG_SIZE_TOO_LARGE, for one)."""
         if self._fatal is not None:
             raise ProducerFatalError(f"the Kafka producer hit a fatal error and cannot continue: {self._fatal}")
+        kind, key, value, timestamp_ms, headers = message
+        self._producer.produce(self._topics[kind], value=value, key=key, timestamp=timestamp_ms, headers=headers,
+                               on_delivery=on_delivery)
+
+    def delivery_callback(self, kind: int) -> DeliveryCallback:
+        """Return the callback that counts acknowledgements and failures of this kind of record."""
+        return self._on_trade_delivery if kind == TRADE else self._on_dead_letter_delivery
+
+    def _send_waiting(self, message: OutboundMessage) -> None:
         while True:
             try:
-                self._producer.produce(topic, value=value, key=key, timestamp=timestamp_ms, headers=headers,
-                                       on_delivery=callback)
-                return
+                self.produce(message, self.delivery_callback(message[0]))
+                break
             except BufferError:
                 # The local queue is full: serve delivery reports until there is room.
                 self._producer.poll(_QUEUE_FULL_WAIT_S)
+        self.stats.count_sent(message[0])
 
     def send_trade(self, trade: Trade) -> None:
-        """Queue one trade; its Kafka timestamp is the ingest time, so ack latency is ingest -> ack."""
-        self._produce(self._trades_topic, trade.ticker.encode(), self._codec.encode(trade),
-                      trade.ingest_time // 1000, self._on_trade_delivery)
-        self.stats.trades_sent += 1
+        """Queue one trade, waiting while librdkafka's queue is full."""
+        message = self.outbound(trade)
+        assert message is not None
+        self._send_waiting(message)
 
     def send_dead_letter(self, dead_letter: DeadLetter) -> None:
-        """Queue one dead letter: the raw input as value, the reason and the source in headers."""
-        timestamp_ms = dead_letter.received_time // 1000 if dead_letter.received_time else int(time.time() * 1000)
-        self._produce(self._dead_letter_topic, dead_letter.source.encode(), dead_letter.raw, timestamp_ms,
-                      self._on_dead_letter_delivery, dead_letter.headers())
-        self.stats.dead_letters_sent += 1
+        """Queue one dead letter, waiting while librdkafka's queue is full."""
+        message = self.outbound(dead_letter)
+        assert message is not None
+        self._send_waiting(message)
 
     def send(self, records: Iterable[object]) -> None:
         """Queue a batch of records, each to its topic, then serve pending delivery reports.
 
-        Trades go to the trades topic and dead letters to the dead-letter topic; any other record
-        type (a source's quotes, say) has no topic here and is counted in ``stats.skipped``.
+        Waits (serving delivery reports) while librdkafka's queue is full: for scripts and tests.
+        The ingestor uses :meth:`produce` and keeps what does not fit, so its event loop never blocks.
+        Any other record type than Trade and DeadLetter is counted in ``stats.skipped``.
         """
         for record in records:
-            if type(record) is Trade:
-                self.send_trade(record)
-            elif type(record) is DeadLetter:
-                self.send_dead_letter(record)
-            else:
-                if not self.stats.skipped:
-                    log.warning("record_type_not_routed", record_type=type(record).__name__,
-                                hint="only Trade and DeadLetter records have a topic; these are counted and skipped")
-                self.stats.skipped += 1
+            message = self.outbound(record)
+            if message is not None:
+                self._send_waiting(message)
         self._producer.poll(0)
 
     def poll(self, timeout_s: float = 0.0) -> int:
@@ -143,3 +235,9 @@ class TradeProducer:
         if remaining:
             log.error("flush_incomplete", pending=remaining, timeout_s=timeout_s)
         return remaining
+
+    def purge(self) -> None:
+        """Drop what librdkafka still holds (its delivery callbacks report _PURGE_*): for a caller
+        that keeps those records elsewhere, at shutdown."""
+        self._producer.purge(in_queue=True, in_flight=True, blocking=False)
+        self._producer.poll(0)
