@@ -5,6 +5,7 @@ from coinstream.core.config.errors import ConfigError, ConfigProblem
 from coinstream.core.config.loader import load_pipeline, parse_pipeline
 from coinstream.core.config.models import (
     ComponentSpec,
+    IngestSettings,
     KafkaSettings,
     LoggingSettings,
     PipelineConfig,
@@ -16,6 +17,7 @@ __all__ = [
     "ComponentSpec",
     "ConfigError",
     "ConfigProblem",
+    "IngestSettings",
     "KafkaSettings",
     "LoggingSettings",
     "PipelineConfig",

@@ -1,4 +1,4 @@
-"""The core sections of a pipeline TOML file: [pipeline], [kafka], [logging] and the components."""
+"""The core sections of a pipeline TOML file: [pipeline], [kafka], [logging], [ingest] and the components."""
 
 from __future__ import annotations
 
@@ -83,6 +83,28 @@ class LoggingSettings(StrictModel):
         description="auto: readable on a terminal, JSON otherwise.")
 
 
+SpoolSync = Literal["batch", "interval"]
+GIB = 1 << 30
+
+
+class IngestSettings(StrictModel):
+    """[ingest]: the ingestor's durable spool between the source and Kafka."""
+
+    spool_enabled: bool = Field(True, description=(
+        "Append every record to a spool on local disk before producing it; it leaves the spool once Kafka "
+        "acknowledged it and is re-sent at the next start otherwise. false keeps records in memory only."))
+    spool_dir: str | None = Field(
+        None, min_length=1, json_schema_extra=env_override("COINSTREAM_SPOOL_DIR"), description=(
+            "The spool's folder; default $XDG_STATE_HOME/coinstream/spool/<pipeline name> "
+            "(~/.local/state/... when XDG_STATE_HOME is unset). One ingestor at a time may use a folder."))
+    spool_max_bytes: int = Field(GIB, ge=1 << 20, le=1 << 40, description=(
+        "Bytes on disk at most; when full, the ingestor stops reading the feed until acknowledgements free room."))
+    spool_sync: SpoolSync = Field("batch", description=(
+        "batch: fsync each source batch before producing it; interval: fsync every spool_sync_interval_ms."))
+    spool_sync_interval_ms: int = Field(200, ge=1, le=60_000,
+                                        description='The fsync period of spool_sync = "interval".')
+
+
 class ComponentSpec(StrictModel):
     """A component named in the pipeline ([source], [[transforms]], [[sinks]]) with its settings."""
 
@@ -96,7 +118,8 @@ class PipelineConfig(StrictModel):
     pipeline: PipelineMeta = Field(default_factory=PipelineMeta)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
 
 
-CORE_SECTIONS = ("pipeline", "kafka", "logging")
+CORE_SECTIONS = ("pipeline", "kafka", "logging", "ingest")
 COMPONENT_SECTIONS = {"source": "source", "transforms": "transform", "sinks": "sink"}

@@ -40,6 +40,7 @@ def ingest_command(pipeline_file: Path, duration: float | None, max_trades: int 
     click.echo(
         f"ingested {report.trades_acked:,} trades ({report.trades_per_second:,.0f}/s) and "
         f"{report.dead_letters_acked:,} dead letters in {report.duration_s:.1f} s; failed {report.failed}, "
-        f"unacknowledged {report.pending}; stopped by {report.reason}")
+        f"unacknowledged {report.pending}; stopped by {report.reason}"
+        + (f"; {report.spool_records:,} records kept in the spool for the next start" if report.spool_records else ""))
     if not report.clean:
         raise SystemExit(EXIT_NOT_ALL_ACKNOWLEDGED)

@@ -43,8 +43,9 @@ class IngestMeter:
         """Return True when at least ``interval_s`` passed since the previous snapshot."""
         return time.monotonic() - self._last_time >= interval_s
 
-    def snapshot(self, delivery: DeliveryStats, source: SourceStats) -> dict[str, float | int | None]:
-        """Return the figures since the previous snapshot (and the running totals)."""
+    def snapshot(self, delivery: DeliveryStats, source: SourceStats,
+                 spool: dict[str, int | float] | None = None) -> dict[str, float | int | None]:
+        """Return the figures since the previous snapshot (and the running totals, the spool's among them)."""
         now = time.monotonic()
         elapsed = max(now - self._last_time, 1e-9)
         acked = delivery.trades_acked
@@ -62,6 +63,7 @@ class IngestMeter:
             "ack_p99_ms": _round(percentile(recent, 0.99)),
             "reconnects": source.reconnects,
             "gaps": source.gaps,
+            **(spool or {}),
         }
         self._last_time, self._last_acked = now, acked
         self._last_latency_count = self._total_latency_count(delivery)
@@ -71,9 +73,10 @@ class IngestMeter:
     def _total_latency_count(delivery: DeliveryStats) -> int:
         return delivery.trades_acked
 
-    def emit(self, delivery: DeliveryStats, source: SourceStats, interval_s: float) -> dict[str, float | int | None]:
+    def emit(self, delivery: DeliveryStats, source: SourceStats, interval_s: float,
+             spool: dict[str, int | float] | None = None) -> dict[str, float | int | None]:
         """Log ``ingest_metrics`` and call the batch_committed hook for this interval."""
-        figures = self.snapshot(delivery, source)
+        figures = self.snapshot(delivery, source, spool)
         log.info("ingest_metrics", **figures)
         self.hook.batch_committed(metrics=BatchMetrics(
             role="ingestor", pipeline_name=self.pipeline_name, batch_id=self._interval,

@@ -34,7 +34,8 @@ class IngestProgress:
         self._live.update(Text(
             f"ingest: {figures['trades_per_s']:>10,.0f} trades/s | {figures['trades_acked']:>12,} acked | "
             f"{latency} | dead letters {figures['dead_letters']:,} | reconnects {figures['reconnects']} | "
-            f"pending {figures['pending']:,}"))
+            f"pending {figures['pending']:,}"
+            + (f" | spool {figures['spool_records']:,} records" if "spool_records" in figures else "")))
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:

@@ -27,6 +27,20 @@ class IngestReport:
     trades_received: int = 0
     dead_letters_received: int = 0
     source_counts: dict[str, int] | None = None  # the source's own counters (quotes, heartbeats, ...)
+    # The spool ([ingest] spool_enabled): records not acknowledged at the end stay in it for the next
+    # start (``pending`` counts them too); ``gaps`` includes the spool-full episodes, when the feed was
+    # not read.
+    spooled: bool = False
+    spool_records: int = 0
+    spool_bytes: int = 0
+    resent_on_start: int = 0  # records an earlier run left in the spool, sent again by this one
+    spool_full_episodes: int = 0
+    spool_full_s: float = 0.0
+    kafka_outages: int = 0
+    truncated: int = 0  # records Kafka refused as too large, sent as truncated dead letters instead
+    retried: int = 0  # deliveries that failed and were sent again
+    spool_written_bytes: int = 0  # appended to the spool by this run
+    spool_written_records: int = 0
 
     @property
     def clean(self) -> bool:

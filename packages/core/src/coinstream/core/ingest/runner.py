@@ -1,8 +1,10 @@
-"""The ingest loop: source batches -> producer, metrics on a timer, a flush before exit.
+"""The ingest loop: source batches -> spool -> producer, metrics on a timer, a bounded stop.
 
 Shutdown (SIGINT, SIGTERM, the duration or record limit) closes the source first, so no new
-record is accepted, then flushes the producer: every record the source yielded is either
-acknowledged by the cluster or reported as failed before the process exits.
+record is accepted, and keeps taking its batches until its iterator ends (a source drains what it
+already received). With the spool on, the producer then has what is left of ``STOP_BUDGET_S`` to
+get acknowledgements; what Kafka has not acknowledged by then stays in the spool, and the next
+start sends it first. With the spool off, the flush waits as long as librdkafka would.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from typing import Any
 import structlog
 from confluent_kafka.admin import AdminClient
 
+from coinstream.core.ingest.direct import DirectDelivery
 from coinstream.core.ingest.gc_tuning import ingest_gc_settings
 from coinstream.core.ingest.metrics import IngestMeter, percentile
 from coinstream.core.ingest.report import IngestReport
+from coinstream.core.ingest.spool import Spool, SpooledDelivery, default_spool_dir
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
 from coinstream.core.kafka.avro import schema_registry_client, trades_subject
 from coinstream.core.kafka.producer import DeliveryStats
@@ -29,7 +33,11 @@ from coinstream.core.source import Source, SourceContext
 
 log = structlog.get_logger(__name__)
 
-FLUSH_TIMEOUT_S = 120.0
+STOP_BUDGET_S = 8.0  # from the stop request to the spool closed: SIGTERM exits within 10 s
+SOURCE_DRAIN_S = 5.0  # of that budget, how long the source may take to hand over what it holds
+_MIN_FLUSH_S = 0.2
+
+Delivery = SpooledDelivery | DirectDelivery
 
 
 class IngestConfigurationError(Exception):
@@ -46,13 +54,17 @@ class IngestOptions:
     ensure_topics: bool = True
     on_metrics: Callable[[dict[str, Any]], None] | None = None
     tune_gc: bool = True  # see coinstream.core.ingest.gc_tuning; off leaves the process's GC untouched
+    stop_budget_s: float = STOP_BUDGET_S  # spool on: from the stop request to the spool closed
 
 
 class Ingestor:
-    """Runs one pipeline's source into Kafka."""
+    """Runs one pipeline's source into Kafka, through the spool when ``[ingest] spool_enabled``.
+
+    ``source`` and ``producer`` replace what the pipeline would build (for tests and embedding).
+    """
 
     def __init__(self, pipeline: Pipeline, hook: Any, options: IngestOptions | None = None,
-                 source: Source | None = None) -> None:
+                 source: Source | None = None, producer: TradeProducer | None = None) -> None:
         if pipeline.source is None and source is None:
             raise IngestConfigurationError(
                 f"{pipeline.path or 'the pipeline'} has no [source]; add one, e.g. [source] name = \"tiingo\"")
@@ -60,28 +72,52 @@ class Ingestor:
         self.hook = hook
         self.options = options or IngestOptions()
         self._source = source
-        self._producer: TradeProducer | None = None
+        self._producer: TradeProducer | None = producer
+        self._delivery: Delivery | None = None
         self._stop_reason: str | None = None
+        self._stop_requested: float | None = None
         self._stop_event = asyncio.Event()
 
     @property
     def delivery(self) -> DeliveryStats | None:
         """The producer's live counters (sent, acknowledged, failed), or None before the run starts."""
-        return self._producer.stats if self._producer is not None else None
+        return self._producer.stats if self._producer is not None and self._delivery is not None else None
 
     def request_stop(self, reason: str) -> None:
-        """Ask the run to stop: the source is closed and the producer flushed."""
+        """Ask the run to stop: the source is closed, what it still yields is spooled, the producer flushed."""
         if self._stop_reason is None:
             self._stop_reason = reason
+            self._stop_requested = time.monotonic()
             log.info("ingest_stopping", reason=reason)
+        if self._delivery is not None:
+            self._delivery.stop_waiting()
         self._stop_event.set()
 
-    def _prepare_kafka(self) -> TradeProducer:
+    def _open_spool(self) -> Spool | None:
+        settings = self.pipeline.config.ingest
+        if not settings.spool_enabled:
+            return None
+        directory = settings.spool_dir or default_spool_dir(self.pipeline.name)
+        spool = Spool(directory, settings.spool_max_bytes, durable_reads=settings.spool_sync == "batch")
+        return spool.open()
+
+    def _prepare_kafka(self, spooled: bool) -> TradeProducer:
+        if self._producer is not None:
+            return self._producer
         kafka = self.pipeline.config.kafka
         if self.options.ensure_topics:
             ensure_topics(AdminClient(admin_config(kafka)), pipeline_topics(kafka))
         codec = TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic))
-        return TradeProducer(kafka, codec)
+        return TradeProducer(kafka, codec, spooled=spooled)
+
+    def _prepare(self) -> tuple[TradeProducer, Spool | None]:
+        spool = self._open_spool()  # first: a second ingestor on the same spool stops here
+        try:
+            return self._prepare_kafka(spool is not None), spool
+        except BaseException:
+            if spool is not None:
+                spool.close()
+            raise
 
     def _build_source(self) -> Source:
         if self._source is not None:
@@ -97,22 +133,33 @@ class Ingestor:
 
     async def run(self) -> IngestReport:
         """Ingest until the source ends or a stop is requested; return what was done."""
-        producer = self._producer = await asyncio.to_thread(self._prepare_kafka)
-        source = self._build_source()
+        producer, spool = await asyncio.to_thread(self._prepare)
+        self._producer = producer
+        try:
+            source = self._build_source()
+        except BaseException:
+            if spool is not None:
+                spool.close()
+            raise
+        delivery = self._delivery = (SpooledDelivery(producer, spool, self.pipeline.config.ingest)
+                                     if spool is not None else DirectDelivery(producer))
         meter = IngestMeter(self.pipeline.name, self.hook)
         loop = asyncio.get_running_loop()
         installed = _install_signal_handlers(loop, self.request_stop)
         started = time.monotonic()
+        delivery.start()
         self.hook.pipeline_started(pipeline=self.pipeline, role="ingestor")
-        log.info("ingest_started", pipeline=self.pipeline.name, topic=self.pipeline.config.kafka.trades_topic)
+        log.info("ingest_started", pipeline=self.pipeline.name, topic=self.pipeline.config.kafka.trades_topic,
+                 spool=str(spool.directory) if spool is not None else None)
         watchers = [asyncio.create_task(self._close_on_stop(source)),
-                    asyncio.create_task(self._report_periodically(meter, producer, source))]
+                    asyncio.create_task(self._report_periodically(meter, delivery, source))]
         if self.options.duration_s is not None:
             watchers.append(asyncio.create_task(self._stop_after(self.options.duration_s)))
         error: BaseException | None = None
+        left = 0
         try:
             with ingest_gc_settings() if self.options.tune_gc else contextlib.nullcontext():
-                await self._pump(source, producer)
+                await self._pump_until_drained(source, delivery)
         except BaseException as raised:  # reported in pipeline_stopped, then re-raised
             error = raised
             raise
@@ -122,22 +169,47 @@ class Ingestor:
             for watcher in watchers:
                 watcher.cancel()
             await asyncio.gather(*watchers, return_exceptions=True)
-            remaining = await asyncio.to_thread(producer.flush, FLUSH_TIMEOUT_S)
+            assert self._stop_requested is not None
+            deadline = self._stop_requested + self.options.stop_budget_s
+            left = await delivery.finish(max(deadline, time.monotonic() + _MIN_FLUSH_S))
             _remove_signal_handlers(loop, installed)
-            report = self._report(producer, source, time.monotonic() - started, remaining, error)
+            report = self._report(producer, delivery, source, time.monotonic() - started, left, error)
             log.info("ingest_finished", **{k: getattr(report, k) for k in report.__slots__})
             self.hook.pipeline_stopped(pipeline=self.pipeline, role="ingestor",
                                        reason=f"error: {error}" if error else report.reason)
         return report
 
-    async def _pump(self, source: Source, producer: TradeProducer) -> None:
+    async def _pump_until_drained(self, source: Source, delivery: Delivery) -> None:
+        """Run the pump; once a stop is requested, give the source SOURCE_DRAIN_S to end its iterator."""
+        pump = asyncio.create_task(self._pump(source, delivery))
+        stopped = asyncio.create_task(self._stop_event.wait())
+        try:
+            await asyncio.wait({pump, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            drain_s = min(SOURCE_DRAIN_S, self.options.stop_budget_s * 0.6)
+            if not pump.done():
+                await asyncio.wait({pump}, timeout=drain_s)
+            if not pump.done():
+                log.warning("source_drain_timeout", seconds=drain_s,
+                            hint="the source did not end its batches after close(); what it still held is lost")
+                pump.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pump
+                return
+            pump.result()
+        finally:
+            stopped.cancel()
+            if not pump.done():
+                pump.cancel()
+
+    async def _pump(self, source: Source, delivery: Delivery) -> None:
+        # No break on stop: after close() the source ends its iterator itself, once it has handed
+        # over what it already received.
         max_trades = self.options.max_trades
+        stats = delivery.producer.stats
         async for batch in source.batches():
-            producer.send(batch)
-            if max_trades is not None and producer.stats.trades_sent >= max_trades:
+            await delivery.accept(batch)
+            if max_trades is not None and stats.trades_sent >= max_trades:
                 self.request_stop("max_trades")
-            if self._stop_event.is_set():
-                break
 
     async def _close_on_stop(self, source: Source) -> None:
         await self._stop_event.wait()
@@ -147,29 +219,40 @@ class Ingestor:
         await asyncio.sleep(seconds)
         self.request_stop("duration")
 
-    async def _report_periodically(self, meter: IngestMeter, producer: TradeProducer, source: Source) -> None:
+    async def _report_periodically(self, meter: IngestMeter, delivery: Delivery, source: Source) -> None:
         interval = self.options.metrics_interval_s
+        producer = delivery.producer
+        stats = producer.stats
         while True:
             await asyncio.sleep(min(interval, 0.5))
             producer.poll(0)  # serve delivery reports even while the source is quiet
+            producer.outage.check(stats.trades_acked + stats.dead_letters_acked, delivery.waiting)
             if meter.due(interval):
-                figures = meter.emit(producer.stats, source.stats, interval)
+                figures = meter.emit(stats, source.stats, interval, delivery.figures())
                 if self.options.on_metrics is not None:
                     self.options.on_metrics(figures)
 
-    def _report(self, producer: TradeProducer, source: Source, duration_s: float, remaining: int,
+    def _report(self, producer: TradeProducer, delivery: Delivery, source: Source, duration_s: float, left: int,
                 error: BaseException | None) -> IngestReport:
         stats = producer.stats
         latencies = list(stats.ack_latencies_ms)
+        spool = delivery.figures()
+        full_episodes = int(spool.get("spool_full_episodes", 0))
         return IngestReport(
             trades_sent=stats.trades_sent, trades_acked=stats.trades_acked,
             dead_letters_sent=stats.dead_letters_sent, dead_letters_acked=stats.dead_letters_acked,
-            failed=stats.failed, pending=max(stats.pending, remaining), reconnects=source.stats.reconnects,
-            gaps=source.stats.gaps, duration_s=duration_s,
+            failed=stats.failed, pending=max(stats.pending, left), reconnects=source.stats.reconnects,
+            gaps=source.stats.gaps + full_episodes, duration_s=duration_s,
             reason=f"error: {type(error).__name__}" if error else (self._stop_reason or "completed"),
             ack_latency_p50_ms=percentile(latencies, 0.50), ack_latency_p99_ms=percentile(latencies, 0.99),
             frames_received=source.stats.frames, trades_received=source.stats.trades,
             dead_letters_received=source.stats.dead_letters, source_counts=dict(source.stats.extra),
+            spooled=isinstance(delivery, SpooledDelivery), spool_records=int(spool.get("spool_records", 0)),
+            spool_bytes=int(spool.get("spool_bytes", 0)), resent_on_start=int(spool.get("resent_on_start", 0)),
+            spool_full_episodes=full_episodes, spool_full_s=float(spool.get("spool_full_s", 0.0)),
+            kafka_outages=producer.outage.outages, truncated=stats.truncated, retried=stats.retried,
+            spool_written_bytes=int(spool.get("spool_written_bytes", 0)),
+            spool_written_records=int(spool.get("spool_written_records", 0)),
         )
 
 

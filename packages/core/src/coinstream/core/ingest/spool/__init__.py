@@ -1,5 +1,6 @@
 """The ingestor's durable spool: records on local disk from the source until Kafka acknowledged them."""
 
+from coinstream.core.ingest.spool.delivery import SpooledDelivery
 from coinstream.core.ingest.spool.format import ReadResult, frame, read_records
 from coinstream.core.ingest.spool.segments import (
     Segment,
@@ -15,6 +16,7 @@ __all__ = [
     "Spool",
     "SpoolLockedError",
     "SpoolWriteError",
+    "SpooledDelivery",
     "default_spool_dir",
     "frame",
     "read_records",
