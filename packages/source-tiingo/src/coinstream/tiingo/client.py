@@ -63,6 +63,7 @@ class FeedSession:
     started_us: int
     next_sequence: int = 0
     subscription_id: int | None = None
+    ended: str | None = None  # why the session ended, once it did
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,17 +252,25 @@ class TiingoFeed:
             if inbox is None:
                 return
             self._inbox = inbox
+            ended = "closed"
             try:
                 async for batch in self._read(inbox, backoff):
                     yield batch
                 return  # closing
             except _Reconnect as reconnect:
+                ended = reconnect.reason
+                self._end_session(ended)
                 self._open_gap(reconnect.reason)
                 delay = backoff.next_delay(floor=reconnect.floor)
                 log.warning("feed_reconnecting", reason=reconnect.reason, delay_s=round(delay, 3),
                             attempt=backoff.attempts, session_id=self.session.session_id if self.session else None)
                 await self._pause(delay)
+            except BaseException as error:
+                ended = f"{type(error).__name__}: {error}"
+                raise
             finally:
+                if self.session is not None and self.session.ended is None:
+                    self._end_session(ended)
                 inbox.disconnect()
                 self._inbox = None
 
@@ -354,6 +363,15 @@ class TiingoFeed:
                 yield records
             if stop is not None:
                 raise stop
+
+    def _end_session(self, reason: str) -> None:
+        """Log how many frames the session received: its trade ids are positions below that count."""
+        session = self.session
+        if session is None or session.ended is not None:
+            return
+        session.ended = reason
+        log.info("feed_session_ended", session_id=session.session_id, frames=session.next_sequence,
+                 subscription_id=session.subscription_id, reason=reason)
 
     def _lost(self, inbox: _Inbox) -> _Reconnect:
         if inbox.too_big:

@@ -11,7 +11,9 @@ Data-frame faults, each at every Nth data frame of a connection (1-based positio
   ``max_frame_bytes``, a reconnect when over its transport cap;
 - ``invalid``: a well-formed trade the source turns into a Trade, which the ``validate``
   transform sends to quarantine (stale, from the future, a bad exchange or ticker);
-- ``extra_items``: a valid trade with extra trailing items, which must be accepted.
+- ``extra_items``: a valid trade with extra trailing items, which must be accepted;
+- ``injected``: the next of the frames given to the simulator (``SimulatorConfig.inject``,
+  ``coinstream simulate --inject FILE``), each sent once; once all are sent, the position keeps its trade.
 
 One fault per position, in that order of precedence: where two fall on the same position the
 later one is skipped there (not moved), so each kind's count stays a simple function of the plan.
@@ -129,6 +131,7 @@ class FaultPlan:
     invalid_every: int | None = None       # every Nth frame is a trade validate quarantines (kinds in turn)
     invalid_kinds: tuple[str, ...] = tuple(INVALID)
     extra_items_every: int | None = None   # every Nth frame has extra trailing items (valid!)
+    inject_every: int | None = None        # every Nth frame is the next injected frame (until all are sent)
     burst_every_s: float | None = None     # a burst of burst_size frames at once
     burst_size: int = 1_000
     reject_first: int = 0                  # the first N subscriptions get E reject_code, then close
@@ -145,7 +148,7 @@ class FaultPlan:
                 problem = f"unknown {unknown}" if unknown else "empty"
                 raise ValueError(f"{name}: {problem}; known (join with '+'): {', '.join(known)}")
         earlier: list[str] = []  # the data faults that take precedence over this one
-        for name in ("malformed_every", "oversized_every", "invalid_every", "extra_items_every"):
+        for name in ("malformed_every", "oversized_every", "invalid_every", "extra_items_every", "inject_every"):
             every = getattr(self, name)
             if every is None:
                 continue
@@ -181,20 +184,22 @@ class FaultPlan:
 
     @property
     def has_data_faults(self) -> bool:
-        """Whether any data frame is replaced (malformed, oversized, invalid or extra items)."""
-        return bool(self.malformed_every or self.oversized_every or self.invalid_every or self.extra_items_every)
+        """Whether any data frame is replaced (malformed, oversized, invalid, extra items or injected)."""
+        return bool(self.malformed_every or self.oversized_every or self.invalid_every or self.extra_items_every
+                    or self.inject_every)
 
     def data_faults(self, first: int, count: int) -> dict[int, tuple[str, str]]:
         """The faults among data frames ``first`` .. ``first + count - 1``: {position: (fault, kind)}.
 
-        One per position, by precedence (malformed, oversized, invalid, extra_items); a fault whose
-        position is taken is skipped there. Kinds go in turn by the fault's own count of positions.
+        One per position, by precedence (malformed, oversized, invalid, extra_items, injected); a fault
+        whose position is taken is skipped there. Kinds go in turn by the fault's own count of positions.
         """
         faults: dict[int, tuple[str, str]] = {}
         for fault, every, kinds in (("malformed", self.malformed_every, self.malformed_kinds),
                                     ("oversized", self.oversized_every, ("oversized",)),
                                     ("invalid", self.invalid_every, self.invalid_kinds),
-                                    ("extra_items", self.extra_items_every, ("extra_items",))):
+                                    ("extra_items", self.extra_items_every, ("extra_items",)),
+                                    ("injected", self.inject_every, ("injected",))):
             if not every:
                 continue
             for position in range(-(-first // every) * every, first + count, every):
@@ -202,7 +207,8 @@ class FaultPlan:
         return faults
 
     def payload(self, fault: str, kind: str, now_us: int) -> str:
-        """The frame text of one data fault from :meth:`data_faults`, built at ``now_us``."""
+        """The frame text of one data fault from :meth:`data_faults`, built at ``now_us`` (not for
+        ``injected``: the simulator holds those frames)."""
         if fault == "malformed":
             return MALFORMED[kind].payload.decode()
         if fault == "invalid":

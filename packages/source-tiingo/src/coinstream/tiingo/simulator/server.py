@@ -21,6 +21,7 @@ from coinstream.tiingo.recording import RecordedFrame, Recorder, read_recording
 from coinstream.tiingo.simulator.faults import NO_FAULTS, FaultPlan
 from coinstream.tiingo.simulator.market import Market, MarketView
 from coinstream.tiingo.simulator.rest import RestApi
+from coinstream.tiingo.simulator.sent_log import SentLog
 from coinstream.tiingo.simulator.wire import (
     MAX_HEAD,
     OP_CLOSE,
@@ -46,7 +47,7 @@ _GOING_AWAY = frame(b"\x03\xe9simulator stopping", OP_CLOSE)  # 1001
 STOP_FLUSH_TIMEOUT_S = 10.0
 # A data frame's fault -> the stats field it counts in (extra trailing items make a valid trade).
 _FAULT_STAT = {"malformed": "malformed_sent", "oversized": "oversized_sent", "invalid": "invalid_sent",
-               "extra_items": "trades_sent"}
+               "extra_items": "trades_sent", "injected": "injected_sent"}
 _QUOTE_MARK = '"data":["Q"'
 
 
@@ -67,6 +68,8 @@ class SimulatorConfig:
     replay: Path | None = None
     speed: float = 1.0
     max_frames: int | None = None
+    sent_log: Path | None = None  # one JSON line per frame written (see coinstream.tiingo.simulator.sent_log)
+    inject: tuple[str, ...] = ()  # frames sent at the faults' inject_every positions, each once, in order
 
 
 @dataclass
@@ -76,7 +79,8 @@ class SimulatorStats:
     Frames are counted once written to the connection, each in exactly one class:
     ``frames_sent`` = ``control_frames_sent`` (I, H and E) + ``data_frames_sent``, and
     ``data_frames_sent`` = ``trades_sent`` (valid trades) + ``quotes_sent`` + ``malformed_sent`` +
-    ``oversized_sent`` + ``invalid_sent``. A replay (``--replay``) counts only ``frames_sent``.
+    ``oversized_sent`` + ``invalid_sent`` + ``injected_sent``. A replay (``--replay``) counts only
+    ``frames_sent``.
     """
 
     connections: int = 0
@@ -89,6 +93,7 @@ class SimulatorStats:
     malformed_sent: int = 0
     oversized_sent: int = 0
     invalid_sent: int = 0
+    injected_sent: int = 0
     drops: int = 0
     subscribe_requests: list[dict[str, Any]] = field(default_factory=list)
     request_targets: list[str] = field(default_factory=list)
@@ -96,14 +101,16 @@ class SimulatorStats:
     @property
     def data_frames_sent(self) -> int:
         """Frames that carry an update (``messageType`` "A"), whatever became of them."""
-        return self.trades_sent + self.quotes_sent + self.malformed_sent + self.oversized_sent + self.invalid_sent
+        return (self.trades_sent + self.quotes_sent + self.malformed_sent + self.oversized_sent + self.invalid_sent
+                + self.injected_sent)
 
     def sent(self) -> dict[str, int]:
         """The frame counts, as ``simulator_stopped`` logs them."""
         return {"frames_sent": self.frames_sent, "control_frames_sent": self.control_frames_sent,
                 "data_frames_sent": self.data_frames_sent, "trades_sent": self.trades_sent,
                 "quotes_sent": self.quotes_sent, "malformed_sent": self.malformed_sent,
-                "oversized_sent": self.oversized_sent, "invalid_sent": self.invalid_sent}
+                "oversized_sent": self.oversized_sent, "invalid_sent": self.invalid_sent,
+                "injected_sent": self.injected_sent}
 
 
 class Simulator:
@@ -115,6 +122,8 @@ class Simulator:
         self.stats = SimulatorStats()
         self.rest = RestApi(self.market, self.config.api_key, self.config.faults)
         self.recorder = Recorder(self.config.record) if self.config.record else None
+        self.sent_log = SentLog(self.config.sent_log) if self.config.sent_log else None
+        self._injected = iter(enumerate(self.config.inject))
         self.replay_frames: list[RecordedFrame] | None = None
         if self.config.replay:
             self.replay_frames = [e for e in read_recording(self.config.replay) if isinstance(e, RecordedFrame)]
@@ -169,6 +178,8 @@ class Simulator:
             self._server = None
         if self.recorder is not None:
             self.recorder.close()
+        if self.sent_log is not None:
+            self.sent_log.close()
         log.info("simulator_stopped", **self.stats.sent(), connections=self.stats.connections,
                  drops=self.stats.drops)
 
@@ -185,6 +196,10 @@ class Simulator:
 
     def next_subscription_id(self) -> int:
         return next(self._subscription_ids)
+
+    def next_injected(self) -> tuple[int, str] | None:
+        """The next frame to inject and its index in ``config.inject``; None once all were taken."""
+        return next(self._injected, None)
 
     def take_recorder(self) -> Recorder | None:
         """The recorder, for the first subscribed connection only (one session per file)."""
@@ -204,6 +219,7 @@ class _Connection(asyncio.Protocol):
         self.reader: ClientFrameReader | None = None
         self.task: asyncio.Task[None] | None = None
         self.number = 0
+        self.frames_written = 0  # text frames written: the next one's position, as the client counts it
         self.closed = False
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.can_write = asyncio.Event()
@@ -293,6 +309,9 @@ class _Connection(asyncio.Protocol):
         if self.write(frame(error_frame(code, message)) + frame(b"\x03\xf0", OP_CLOSE)):  # 1008 policy
             stats.frames_sent += 1
             stats.control_frames_sent += 1
+            if self.sim.sent_log is not None:
+                self.sim.sent_log.frames(self.number, self.frames_written, ["E"], [""], {0: {"code": code}})
+            self.frames_written += 1
         self.close_soon()
 
     def _on_subscribe(self, payload: bytes) -> None:
@@ -379,13 +398,19 @@ class _Stream:
         self.recorder = self.sim.take_recorder()
         self.sent = 0  # data frames sent (counts for fault positions)
 
-    def emit(self, texts: list[str], counts: dict[str, int] | None = None) -> None:
+    def emit(self, texts: list[str], counts: dict[str, int] | None = None, kinds: list[str] | None = None,
+             details: dict[int, dict[str, Any]] | None = None) -> None:
         """Write text payloads as frames in one write (and record them); add ``counts`` to the stats once written.
 
         Without ``counts`` the frames are control frames (I, H), or replayed ones when replaying.
+        ``kinds`` (one per text) and ``details`` (extra fields by index) go to the sent log.
         """
         if not texts or not self.conn.write(text_frames(texts)):
             return
+        if self.sim.sent_log is not None:
+            self.sim.sent_log.frames(self.conn.number, self.conn.frames_written, kinds or ["?"] * len(texts), texts,
+                                     details)
+        self.conn.frames_written += len(texts)
         stats = self.sim.stats
         stats.frames_sent += len(texts)
         if counts is None:
@@ -410,7 +435,8 @@ class _Stream:
             if self.sim.replay_frames is not None:
                 await self._replay(self.sim.replay_frames)
             else:
-                self.emit([info_frame(self.subscription_id).decode()])
+                self.emit([info_frame(self.subscription_id).decode()], kinds=["I"],
+                          details={0: {"subscription_id": self.subscription_id}})
                 await self._generate(self.sim.market.view(self.tickers, self.config.seed + self.conn.number))
         except asyncio.CancelledError:
             pass
@@ -433,7 +459,7 @@ class _Stream:
                 self._drop()
                 return
             if now >= next_heartbeat:
-                self.emit([HEARTBEAT_FRAME.decode()])
+                self.emit([HEARTBEAT_FRAME.decode()], kinds=["H"])
                 next_heartbeat = now + config.heartbeat_interval_s
             if now >= next_burst:
                 bonus += faults.burst_size
@@ -447,8 +473,8 @@ class _Stream:
             due = min(due, CHUNK)
             if due > 0 and not view.empty:
                 stop = self._cut(due)
-                texts, counts = self._payloads(view, stop if stop is not None else due)
-                self.emit(texts, counts)
+                texts, counts, kinds, details = self._payloads(view, stop if stop is not None else due)
+                self.emit(texts, counts, kinds, details)
                 self.sent += len(texts)
                 if stop is not None and await self._connection_fault():
                     return
@@ -467,8 +493,10 @@ class _Stream:
                  if m is not None and self.sent < m <= self.sent + due]
         return min(marks) - self.sent if marks else None
 
-    def _payloads(self, view: MarketView, count: int) -> tuple[list[str], dict[str, int]]:
-        """The next ``count`` data frames, and how many of each class they hold (stats field: count)."""
+    def _payloads(self, view: MarketView, count: int
+                  ) -> tuple[list[str], dict[str, int], list[str], dict[int, dict[str, Any]]]:
+        """The next ``count`` data frames, how many of each class they hold (stats field: count), and
+        for the sent log each frame's kind and the details of the faulty ones (by index)."""
         now_us = time.time_ns() // 1000
         quotes = 0
         if self.threshold == 2 and self.config.quote_share > 0:
@@ -478,15 +506,32 @@ class _Stream:
         else:
             texts = view.trade_texts(count, now_us)
         counts = {"trades_sent": count - quotes, "quotes_sent": quotes}
+        logged = self.sim.sent_log is not None
+        kinds = ["Q" if quotes and _QUOTE_MARK in text else "T" for text in texts] if logged else []
+        details: dict[int, dict[str, Any]] = {}
         faults, first = self.faults, self.sent + 1
         if faults.has_data_faults:
             for position, (fault, kind) in faults.data_faults(first, count).items():
-                replaced = "quotes_sent" if quotes and _QUOTE_MARK in texts[position - first] else "trades_sent"
+                index = position - first
+                if fault == "injected":
+                    taken = self.sim.next_injected()
+                    if taken is None:
+                        continue  # every injected frame was sent: the position keeps its trade
+                    details[index] = {"index": taken[0]}
+                    # Frames are built as latin-1 text (see wire.text_frames): carry the UTF-8 bytes as such.
+                    payload = taken[1].encode("utf-8").decode("latin-1")
+                else:
+                    payload = faults.payload(fault, kind, now_us)
+                    details[index] = ({"bytes": len(payload)} if fault == "oversized" else
+                                      {} if fault == "extra_items" else {"fault": kind})
+                replaced = "quotes_sent" if quotes and _QUOTE_MARK in texts[index] else "trades_sent"
                 counts[replaced] -= 1
-                texts[position - first] = faults.payload(fault, kind, now_us)
+                texts[index] = payload
                 name = _FAULT_STAT[fault]
                 counts[name] = counts.get(name, 0) + 1
-        return texts, counts
+                if logged:
+                    kinds[index] = fault
+        return texts, counts, kinds, details
 
     async def _connection_fault(self) -> bool:
         """Apply the drop/close/silence fault that is due now; True when the stream is over."""
@@ -498,6 +543,8 @@ class _Stream:
             self.conn.write(frame(b"\x03\xf4service restarting", OP_CLOSE))  # 1012
             self.conn.close_soon()
             self.sim.stats.drops += 1
+            if self.sim.sent_log is not None:
+                self.sim.sent_log.event(self.conn.number, "close", frames=self.conn.frames_written)
             return True
         if faults.silence_after == self.sent:
             log.info("simulator_silent", connection=self.conn.number, seconds=faults.silence_s)
@@ -509,6 +556,8 @@ class _Stream:
     def _drop(self) -> None:
         self.sim.stats.drops += 1
         log.info("simulator_drop", connection=self.conn.number, frames=self.sent)
+        if self.sim.sent_log is not None:
+            self.sim.sent_log.event(self.conn.number, "drop", frames=self.conn.frames_written)
         self.conn.abort()
 
     async def _replay(self, frames: list[RecordedFrame]) -> None:
@@ -523,7 +572,7 @@ class _Stream:
             while index < len(frames) and frames[index].received_us - first_us <= elapsed_us and len(batch) < CHUNK:
                 batch.append(frames[index].raw.decode())
                 index += 1
-            self.emit(batch)
+            self.emit(batch, kinds=["replayed"] * len(batch))
             self.sent += len(batch)
             await self.conn.can_write.wait()
             if index < len(frames) and speed > 0:
