@@ -14,8 +14,10 @@ import structlog
 from confluent_kafka import KafkaException
 
 from coinstream.core.kafka.producer import (
+    DEAD_LETTER,
     KIND_NAMES,
     SIZE_ERRORS,
+    TRADE,
     OutboundMessage,
     TradeProducer,
     truncated_dead_letter,
@@ -61,7 +63,7 @@ class DirectDelivery:
         """Produce messages from ``start`` on; return the index of the first one librdkafka had no room for."""
         producer = self.producer
         stats = producer.stats
-        callbacks = (producer.delivery_callback(0), producer.delivery_callback(1))
+        callbacks = (producer.delivery_callback(TRADE), producer.delivery_callback(DEAD_LETTER))
         index = start
         while index < len(messages):
             message = messages[index]
