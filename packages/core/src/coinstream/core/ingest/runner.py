@@ -33,9 +33,9 @@ from coinstream.core.source import Source, SourceContext
 
 log = structlog.get_logger(__name__)
 
-STOP_BUDGET_S = 8.0  # from the stop request to the spool closed: SIGTERM exits within 10 s
-SOURCE_DRAIN_S = 5.0  # of that budget, how long the source may take to hand over what it holds
-_MIN_FLUSH_S = 0.2
+STOP_BUDGET_S = 8.5  # from the stop request to the spool closed: SIGTERM exits within 10 s
+SOURCE_DRAIN_S = 7.5  # of that budget, how long the source may take to hand over what it holds
+_MIN_FLUSH_S = 0.3
 
 Delivery = SpooledDelivery | DirectDelivery
 
@@ -185,7 +185,7 @@ class Ingestor:
         stopped = asyncio.create_task(self._stop_event.wait())
         try:
             await asyncio.wait({pump, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            drain_s = min(SOURCE_DRAIN_S, self.options.stop_budget_s * 0.6)
+            drain_s = min(SOURCE_DRAIN_S, self.options.stop_budget_s * 0.9)
             if not pump.done():
                 await asyncio.wait({pump}, timeout=drain_s)
             if not pump.done():

@@ -151,11 +151,21 @@ class SpooledDelivery:
         async with self._appending:
             segment, start = self.spool.append(data, len(messages))
             if self._sync_each_batch:
-                await asyncio.to_thread(self.spool.sync)
-            if self._cursor is None:
-                self._send(segment, start, messages)
+                # Shielded: a batch on disk is handed over even when the pump is cancelled during the
+                # fsync (a stop whose source takes too long); else it would wait for the next start.
+                await asyncio.shield(self._sync_and_hand_over(segment, start, messages))
             else:
-                self._wake.set()
+                self._hand_over(segment, start, messages)
+
+    async def _sync_and_hand_over(self, segment: Segment, start: int, messages: list[OutboundMessage]) -> None:
+        await asyncio.to_thread(self.spool.sync)
+        self._hand_over(segment, start, messages)
+
+    def _hand_over(self, segment: Segment, start: int, messages: list[OutboundMessage]) -> None:
+        if self._cursor is None:
+            self._send(segment, start, messages)
+        else:
+            self._wake.set()  # records wait on disk before these: the backlog task sends them in order
 
     def _send(self, segment: Segment, start: int, messages: Sequence[OutboundMessage],
               offsets: Sequence[int] | None = None) -> bool:
