@@ -13,6 +13,7 @@ from coinstream.core import DeadLetter, Trade, derive_trade_id
 from coinstream.tiingo.cli import simulate
 from coinstream.tiingo.simulator import FaultPlan
 from coinstream.tiingo.simulator.sent_log import DEAD_LETTER_KINDS, TRADE_KINDS
+from coinstream.tiingo.timestamps import format_iso_micros
 from structlog.testing import capture_logs
 
 INJECTED = ('{"messageType":"A","data":["T","btcusd","not a date","gdax",1,2]}', "ünïcödé ☃ not json",
@@ -89,3 +90,11 @@ def test_cli_takes_injected_frames_and_refuses_inject_every_without_them(tmp_pat
 def test_inject_every_follows_the_precedence_rule(spec: str) -> None:
     with pytest.raises(ValueError, match="inject_every=10 is a multiple of malformed_every=5"):
         FaultPlan.parse(spec)
+
+
+def test_late_trades_are_valid_trades_dated_late_s_before_they_are_sent() -> None:
+    plan = FaultPlan.parse("late_every=3,late_s=720")
+    now_us = 1_788_925_354_366_000
+    assert plan.data_faults(1, 7) == {3: ("late", "late"), 6: ("late", "late")}
+    data = orjson.loads(plan.payload("late", "late", now_us))["data"]
+    assert data[0] == "T" and data[2] == format_iso_micros(now_us - 720_000_000)

@@ -12,6 +12,8 @@ Data-frame faults, each at every Nth data frame of a connection (1-based positio
 - ``invalid``: a well-formed trade the source turns into a Trade, which the ``validate``
   transform sends to quarantine (stale, from the future, a bad exchange or ticker);
 - ``extra_items``: a valid trade with extra trailing items, which must be accepted;
+- ``late``: a valid trade dated ``late_s`` seconds before it is sent (12 minutes by default: later than
+  the deduplicate transform's 10-minute watermark);
 - ``injected``: the next of the frames given to the simulator (``SimulatorConfig.inject``,
   ``coinstream simulate --inject FILE``), each sent once; once all are sent, the position keeps its trade.
 
@@ -131,6 +133,8 @@ class FaultPlan:
     invalid_every: int | None = None       # every Nth frame is a trade validate quarantines (kinds in turn)
     invalid_kinds: tuple[str, ...] = tuple(INVALID)
     extra_items_every: int | None = None   # every Nth frame has extra trailing items (valid!)
+    late_every: int | None = None          # every Nth frame is a valid trade dated late_s before it is sent
+    late_s: float = 720.0
     inject_every: int | None = None        # every Nth frame is the next injected frame (until all are sent)
     burst_every_s: float | None = None     # a burst of burst_size frames at once
     burst_size: int = 1_000
@@ -148,7 +152,8 @@ class FaultPlan:
                 problem = f"unknown {unknown}" if unknown else "empty"
                 raise ValueError(f"{name}: {problem}; known (join with '+'): {', '.join(known)}")
         earlier: list[str] = []  # the data faults that take precedence over this one
-        for name in ("malformed_every", "oversized_every", "invalid_every", "extra_items_every", "inject_every"):
+        for name in ("malformed_every", "oversized_every", "invalid_every", "extra_items_every", "late_every",
+                     "inject_every"):
             every = getattr(self, name)
             if every is None:
                 continue
@@ -184,21 +189,22 @@ class FaultPlan:
 
     @property
     def has_data_faults(self) -> bool:
-        """Whether any data frame is replaced (malformed, oversized, invalid, extra items or injected)."""
+        """Whether any data frame is replaced (malformed, oversized, invalid, extra items, late or injected)."""
         return bool(self.malformed_every or self.oversized_every or self.invalid_every or self.extra_items_every
-                    or self.inject_every)
+                    or self.late_every or self.inject_every)
 
     def data_faults(self, first: int, count: int) -> dict[int, tuple[str, str]]:
         """The faults among data frames ``first`` .. ``first + count - 1``: {position: (fault, kind)}.
 
-        One per position, by precedence (malformed, oversized, invalid, extra_items, injected); a fault
-        whose position is taken is skipped there. Kinds go in turn by the fault's own count of positions.
+        One per position, by precedence (malformed, oversized, invalid, extra_items, late, injected); a
+        fault whose position is taken is skipped there. Kinds go in turn by the fault's own count of positions.
         """
         faults: dict[int, tuple[str, str]] = {}
         for fault, every, kinds in (("malformed", self.malformed_every, self.malformed_kinds),
                                     ("oversized", self.oversized_every, ("oversized",)),
                                     ("invalid", self.invalid_every, self.invalid_kinds),
                                     ("extra_items", self.extra_items_every, ("extra_items",)),
+                                    ("late", self.late_every, ("late",)),
                                     ("injected", self.inject_every, ("injected",))):
             if not every:
                 continue
@@ -215,6 +221,8 @@ class FaultPlan:
             return INVALID[kind].payload(now_us)
         if fault == "oversized":
             return oversized_text(self.oversized_bytes, now_us)
+        if fault == "late":
+            return _a(_trade_at(now_us - round(self.late_s * 1_000_000))).decode()
         return extra_items_text(now_us)
 
     def applies_to(self, connection_number: int) -> bool:

@@ -13,7 +13,8 @@ maps each connection to the client's session::
     {"connection":1,"event":"drop","frames":4}
 
 Kinds: ``I``, ``H``, ``E`` (control), ``T`` (a valid trade), ``Q`` (a quote), ``extra_items`` (a
-valid trade with trailing items), ``invalid`` (a trade ``validate`` quarantines), ``malformed``,
+valid trade with trailing items), ``invalid`` (a trade ``validate`` quarantines), ``late`` (a valid
+trade dated minutes before it was sent), ``malformed``,
 ``oversized`` (its ``bytes``), ``injected`` (the ``index`` of the frame in the injected list).
 Trade kinds carry the frame's text. A line is written once the frame is written to the socket's
 buffer, as the stats count it: a frame in flight when the connection drops is logged and never
@@ -27,7 +28,7 @@ from typing import IO, Any
 
 import orjson
 
-TRADE_KINDS = frozenset({"T", "extra_items", "invalid"})
+TRADE_KINDS = frozenset({"T", "extra_items", "invalid", "late"})
 """Kinds of frames a source turns into a Trade."""
 DEAD_LETTER_KINDS = frozenset({"malformed", "oversized", "injected"})
 """Kinds of frames a source turns into a dead letter (injected frames: when they are malformed)."""

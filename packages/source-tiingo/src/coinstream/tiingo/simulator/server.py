@@ -47,7 +47,7 @@ _GOING_AWAY = frame(b"\x03\xe9simulator stopping", OP_CLOSE)  # 1001
 STOP_FLUSH_TIMEOUT_S = 10.0
 # A data frame's fault -> the stats field it counts in (extra trailing items make a valid trade).
 _FAULT_STAT = {"malformed": "malformed_sent", "oversized": "oversized_sent", "invalid": "invalid_sent",
-               "extra_items": "trades_sent", "injected": "injected_sent"}
+               "extra_items": "trades_sent", "late": "late_sent", "injected": "injected_sent"}
 _QUOTE_MARK = '"data":["Q"'
 
 
@@ -79,7 +79,7 @@ class SimulatorStats:
     Frames are counted once written to the connection, each in exactly one class:
     ``frames_sent`` = ``control_frames_sent`` (I, H and E) + ``data_frames_sent``, and
     ``data_frames_sent`` = ``trades_sent`` (valid trades) + ``quotes_sent`` + ``malformed_sent`` +
-    ``oversized_sent`` + ``invalid_sent`` + ``injected_sent``. A replay (``--replay``) counts only
+    ``oversized_sent`` + ``invalid_sent`` + ``late_sent`` + ``injected_sent``. A replay (``--replay``) counts only
     ``frames_sent``.
     """
 
@@ -93,6 +93,7 @@ class SimulatorStats:
     malformed_sent: int = 0
     oversized_sent: int = 0
     invalid_sent: int = 0
+    late_sent: int = 0
     injected_sent: int = 0
     drops: int = 0
     subscribe_requests: list[dict[str, Any]] = field(default_factory=list)
@@ -102,7 +103,7 @@ class SimulatorStats:
     def data_frames_sent(self) -> int:
         """Frames that carry an update (``messageType`` "A"), whatever became of them."""
         return (self.trades_sent + self.quotes_sent + self.malformed_sent + self.oversized_sent + self.invalid_sent
-                + self.injected_sent)
+                + self.late_sent + self.injected_sent)
 
     def sent(self) -> dict[str, int]:
         """The frame counts, as ``simulator_stopped`` logs them."""
@@ -110,7 +111,7 @@ class SimulatorStats:
                 "data_frames_sent": self.data_frames_sent, "trades_sent": self.trades_sent,
                 "quotes_sent": self.quotes_sent, "malformed_sent": self.malformed_sent,
                 "oversized_sent": self.oversized_sent, "invalid_sent": self.invalid_sent,
-                "injected_sent": self.injected_sent}
+                "late_sent": self.late_sent, "injected_sent": self.injected_sent}
 
 
 class Simulator:
@@ -523,7 +524,7 @@ class _Stream:
                 else:
                     payload = faults.payload(fault, kind, now_us)
                     details[index] = ({"bytes": len(payload)} if fault == "oversized" else
-                                      {} if fault == "extra_items" else {"fault": kind})
+                                      {} if fault in ("extra_items", "late") else {"fault": kind})
                 replaced = "quotes_sent" if quotes and _QUOTE_MARK in texts[index] else "trades_sent"
                 counts[replaced] -= 1
                 texts[index] = payload
