@@ -1,0 +1,30 @@
+"""The ingestor killed with SIGKILL mid-stream and restarted on the same spool (a)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .feed_run import FeedRun
+from .suite import kill_group
+from .reckoning import assert_exactly_once
+
+pytestmark = [pytest.mark.faults, pytest.mark.stack, pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(900)]
+
+RATE = 3_000
+DOWN_S = 5
+
+
+def test_a_ingestor_sigkilled_mid_stream_and_restarted(fault_suite, fault_report):
+    """What the killed ingestor had spooled is re-sent by the restarted one, with the same trade ids; the
+    deduplicate transform drops the copies Kafka already had. The frames it had read but not spooled,
+    and those the simulator wrote while it was down, are the feed's gap, counted apart."""
+    with FeedRun(fault_suite, "a-ingestor-sigkill", RATE) as run:
+        run.start()
+        run.stream(15)
+        kill_group(run.ingestor)
+        run.stream_without_ingestor(DOWN_S)
+        run.start_ingestor("spool-1")  # the same spool folder: it sends what the killed run left first
+        figures = fault_report(run.recover_then_finish())
+    assert len(run.ledger.sessions) == 2 and run.ledger.sessions[0].frames is None  # the killed one said nothing
+    assert figures.landed > RATE * 10
+    assert_exactly_once(figures)
