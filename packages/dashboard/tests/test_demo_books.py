@@ -146,3 +146,14 @@ def test_the_latency_histogram_is_within_one_percent(fraction, expected):
 
     assert histogram.percentile(fraction) == pytest.approx(expected, rel=0.011)
     assert LatencyHistogram().percentile(0.99) is None
+
+
+def test_records_an_earlier_run_left_in_the_spool_are_counted_apart_and_the_books_balance():
+    feed = FeedCounts(frames_sent=100, trades_received=100, dead_letters_received=0, trades_acked=103,
+                      dead_letters_acked=0, resent_on_start=3)
+    in_kafka = trades(103)
+
+    account = settle(feed, in_kafka, 0, [t.trade_id for t in in_kafka], [], 0, {0: 103}, 0)
+
+    assert (account.resent_from_earlier_run, account.landed, account.ingest_failed, account.lost) == (3, 103, 0, 0)
+    assert account.balanced

@@ -9,6 +9,10 @@ can be tested without a stack:
   (+ quotes, which the source reads and does not keep unless asked to);
 - trades in Kafka = landed in ``trades`` + quarantined + late + still in Kafka (not yet processed) + lost.
 
+Records an earlier, interrupted run left in the ingestor's spool are sent first by the next run;
+they land among this run's offsets, so they are counted on a line of their own and added to the
+frames sent.
+
 A trade is *lost* only when the processor has committed past its offset and it is in neither the
 ``trades`` nor the ``quarantine`` table, nor explained by the late count. A trade the processor has
 not reached yet is *not yet landed*: it is safe in Kafka, and the next run lands it.
@@ -37,6 +41,7 @@ class FeedCounts:
     malformed_sent: int | None = None
     invalid_sent: int | None = None
     quotes_received: int = 0
+    resent_on_start: int = 0  # records an earlier, interrupted run left in the spool, sent by this one
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class DemoAccount:
     malformed_sent: int | None = None
     invalid_sent: int | None = None
     quotes_not_kept: int = 0
+    resent_from_earlier_run: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -69,8 +75,9 @@ class DemoAccount:
 
     @property
     def balanced(self) -> bool:
-        """True when the lines add up: frames sent = every place a frame can end."""
-        return self.frames_sent == (self.landed + self.quarantined + self.late + self.not_yet_landed
+        """True when the lines add up: frames sent (+ an earlier run's re-sent records) = every place a
+        frame can end."""
+        return self.frames_sent + self.resent_from_earlier_run == (self.landed + self.quarantined + self.late + self.not_yet_landed
                                     + self.lost_after_kafka + self.dead_letters_in_kafka + self.frames_not_read
                                     + self.ingest_failed + self.quotes_not_kept)
 
@@ -117,13 +124,14 @@ def settle(feed: FeedCounts, kafka_trades: list[KafkaTrade], dead_letters_in_kaf
     return DemoAccount(
         frames_sent=frames_sent, frames_not_read=max(0, frames_sent - frames_read),
         trades_received=feed.trades_received, dead_letters_received=dead_letters_read,
-        ingest_failed=(max(0, feed.trades_received - trades_in_kafka)
-                       + max(0, dead_letters_read - dead_letters_in_kafka)),
+        ingest_failed=max(0, feed.trades_received + dead_letters_read + feed.resent_on_start
+                          - trades_in_kafka - dead_letters_in_kafka),
         trades_in_kafka=trades_in_kafka, dead_letters_in_kafka=dead_letters_in_kafka, landed=landed,
         quarantined=quarantined, late=late, not_yet_landed=pending, lost_after_kafka=missing - late,
         duplicates=sum(count - 1 for count in lake_counts.values() if count > 1),
         earlier_runs_landed=earlier_runs_landed, malformed_sent=feed.malformed_sent,
-        invalid_sent=feed.invalid_sent, quotes_not_kept=feed.quotes_received, notes=notes)
+        invalid_sent=feed.invalid_sent, quotes_not_kept=feed.quotes_received,
+        resent_from_earlier_run=feed.resent_on_start, notes=notes)
 
 
 def lowest(offsets: Iterable[Mapping[int, int]]) -> PartitionOffsets:

@@ -33,6 +33,8 @@ def demo_pipeline(*, bootstrap_servers: str, schema_registry_url: str, s3_endpoi
         # copies); a production pipeline points this at storage that outlives the machine.
         "spark": {"master": "local[2]", "trigger_interval": trigger_interval, "checkpoint_location": str(checkpoints),
                   "shuffle_partitions": 2},
+        # The ingestor's durable spool next to the run's other state (not in the user's home).
+        "ingest": {"spool_dir": str(checkpoints.parent / "spool")},
         "source": source,
         "transforms": [{"name": "validate"}, {"name": "deduplicate"}, {"name": "enrich"}, {"name": "ohlcv"},
                        {"name": "exchange_stats"}],

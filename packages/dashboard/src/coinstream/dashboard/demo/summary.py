@@ -50,6 +50,9 @@ class DemoSummary:
         if a.malformed_sent is not None:
             sent_detail = f" (of them {a.malformed_sent:,} malformed, {a.invalid_sent or 0:,} invalid trades)"
         table.add_row(f"frames sent by the feed{sent_detail}", f"{a.frames_sent:,}", style="bold")
+        if a.resent_from_earlier_run:
+            table.add_row("+ records an interrupted earlier run left in the spool, sent by this run",
+                          f"{a.resent_from_earlier_run:,}")
         table.add_row("  = trades landed in `trades`", f"{a.landed:,}")
         table.add_row("  + trades quarantined (failed validation, in `quarantine`)", f"{a.quarantined:,}")
         table.add_row("  + trades late (dropped by the watermark)", f"{a.late:,}")
