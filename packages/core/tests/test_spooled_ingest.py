@@ -1,9 +1,13 @@
 """The ingestor with its spool against a stand-in for librdkafka (no Kafka): Kafka down, a full
-local queue, a full spool, failed and refused deliveries, a restart that re-sends the spool."""
+local queue, a full spool, failed and refused deliveries, a restart that re-sends the spool, and
+the feed gaps the ingestor records itself (its absence after a stop or a kill, a full spool)."""
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
+import signal
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
@@ -12,10 +16,10 @@ import pytest
 from confluent_kafka import KafkaError, KafkaException
 from structlog.testing import capture_logs
 
-from coinstream.core import DeadLetter, Pipeline, PipelineConfig, SourceStats, Trade, derive_trade_id
+from coinstream.core import DeadLetter, FeedGap, Pipeline, PipelineConfig, SourceStats, Trade, derive_trade_id
 from coinstream.core.config import IngestSettings, KafkaSettings
 from coinstream.core.ingest import IngestOptions, Ingestor
-from coinstream.core.kafka import TradeAvroCodec, TradeProducer
+from coinstream.core.kafka import FeedGapAvroCodec, TradeAvroCodec, TradeProducer
 from coinstream.core.plugins import PluginHost
 
 
@@ -200,7 +204,8 @@ async def test_with_kafka_down_the_loop_stays_free_and_the_next_start_resends_th
     assert report.resent_on_start == 2_000 and report.trades_acked == 2_000 and report.clean
     assert ids(again, codec()) == [t.trade_id for batch in source._batches for t in batch]  # in order
     assert [(m.key(), m.value(), m.timestamp()) for m in again.delivered[:300]] == first_attempt
-    assert not (tmp_path / "spool").exists()  # all acknowledged: nothing left behind
+    # All acknowledged: no segment left behind, only the read mark for the next start's gap.
+    assert [path.name for path in (tmp_path / "spool").iterdir()] == ["read_mark"]
 
 
 async def test_a_full_spool_stops_reading_the_feed_until_kafka_acknowledges_with_one_warning(tmp_path):
@@ -222,6 +227,10 @@ async def test_a_full_spool_stops_reading_the_feed_until_kafka_acknowledges_with
     assert ids(kafka, codec()) == [t.trade_id for batch in batches for t in batch]
     full = [entry for entry in logs if entry["event"] == "spool_full"]
     assert len(full) == 1 and full[0]["spool_bytes"] <= (1 << 20) and full[0]["max_bytes"] == 1 << 20
+    # The episode is a gap, sent after the batch that was read before the spool filled.
+    (gap,) = feed_gaps(kafka)
+    assert (gap.reason, gap.source, gap.gap_start) == ("spool full", "unit", batches[0][-1].ingest_time)
+    assert gap.gap_end > gap.gap_start and report.feed_gaps_acked == 1
 
 
 async def test_failed_deliveries_stay_in_the_spool_are_sent_again_and_logged_once_per_outage(tmp_path):
@@ -320,3 +329,78 @@ async def test_every_batch_the_source_yields_after_close_is_spooled_and_sent(tmp
     assert source.inbox == 0  # it handed over what it still held
     assert ids(kafka, codec()) == source.sent
     assert report.trades_acked == len(source.sent) and report.clean
+
+
+GAPS_TOPIC = "crypto.feed_gaps.v1"
+T0 = 1_788_000_000_000_000
+
+
+def feed_gaps(kafka: FakeKafka) -> list[FeedGap]:
+    gap_codec = FeedGapAvroCodec(FakeRegistry(), f"{GAPS_TOPIC}-value")
+    return [gap_codec.decode(m.value()) for m in kafka.delivered if m.topic() == GAPS_TOPIC]
+
+
+def trades_read_at(first_us: int, count: int, session: str) -> list[Trade]:
+    """Trades read one microsecond apart from ``first_us``."""
+    return [Trade(derive_trade_id("unit", session, index), "btcusdt", "binance", 1.0, 1.0, first_us + index,
+                  first_us + index, "unit") for index in range(count)]
+
+
+def source_of(session: str, *batches: list[Trade]) -> ListSource:
+    source = ListSource(list(batches))
+    source.stats.session_id = session
+    return source
+
+
+async def test_a_start_after_a_clean_stop_sends_the_gap_of_the_ingestors_absence_before_its_first_batch(tmp_path):
+    spool_dir = str(tmp_path / "spool")
+    before = trades_read_at(T0, 100, "s-1")
+    await ingest(pipeline_for(spool_dir), FakeKafka(), source_of("s-1", before[:50], before[50:]))
+
+    kafka = FakeKafka()
+    after = trades_read_at(T0 + 90_000_000, 100, "s-2")
+    report = await ingest(pipeline_for(spool_dir), kafka, source_of("s-2", after))
+
+    (gap,) = feed_gaps(kafka)
+    assert kafka.delivered[0].topic() == GAPS_TOPIC  # before the first batch of this run
+    assert (gap.source, gap.session_id, gap.reason) == ("unit", "s-1", "ingestor stopped")
+    assert (gap.gap_start, gap.gap_end) == (before[-1].ingest_time, after[0].ingest_time)
+    assert gap.seconds == pytest.approx(89.999901)
+    assert report.feed_gaps_acked == 1 and report.gaps == 1 and report.trades_acked == 100 and report.clean
+
+
+def _killed_run(spool_dir: str) -> None:
+    """A child process: an ingestor that reads two batches and is killed with SIGKILL in the middle."""
+
+    class KilledSource(ListSource):
+        async def batches(self):
+            async for batch in super().batches():
+                yield batch
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    source = KilledSource([trades_read_at(T0, 50, "s-killed"), trades_read_at(T0 + 1_000, 50, "s-killed")])
+    source.stats.session_id = "s-killed"
+    asyncio.run(ingest(pipeline_for(spool_dir), FakeKafka(), source, stop_budget_s=30.0))
+
+
+def test_a_start_after_a_kill_sends_an_ingestor_killed_gap_and_a_gap_left_in_the_spool_is_sent_again(tmp_path):
+    spool_dir = str(tmp_path / "spool")
+    child = multiprocessing.get_context("fork").Process(target=_killed_run, args=(spool_dir,))
+    child.start()
+    child.join(60)
+    assert child.exitcode == -signal.SIGKILL
+    assert (tmp_path / "spool" / "read_mark").exists()  # the spool folder, without a clean stop
+
+    down = FakeKafka()
+    down.down = True
+    after = trades_read_at(T0 + 30_000_000, 10, "s-new")
+    report = asyncio.run(ingest(pipeline_for(spool_dir), down, source_of("s-new", after), stop_budget_s=0.3))
+    assert report.feed_gaps_sent == 1 and report.feed_gaps_acked == 0 and report.spool_records >= 11
+
+    kafka = FakeKafka()
+    asyncio.run(ingest(pipeline_for(spool_dir), kafka, ListSource([])))  # re-sends the spool, reads nothing
+    (gap,) = feed_gaps(kafka)
+    assert (gap.source, gap.session_id, gap.reason) == ("unit", "s-killed", "ingestor killed")
+    assert (gap.gap_start, gap.gap_end) == (T0 + 1_049, after[0].ingest_time)
+    first_send = [m.value() for m in down.produced if m.topic() == GAPS_TOPIC]
+    assert first_send == [m.value() for m in kafka.delivered if m.topic() == GAPS_TOPIC]  # byte for byte

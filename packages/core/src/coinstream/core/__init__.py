@@ -21,7 +21,17 @@ from coinstream.core.logs import redact, redact_text, register_secret
 from coinstream.core.metrics import BatchMetrics
 from coinstream.core.pipeline import ConfiguredComponent, Pipeline
 from coinstream.core.plugins import PluginHost
-from coinstream.core.records import DeadLetter, Trade, derive_trade_id, load_trade_schema, trade_schema_str
+from coinstream.core.records import (
+    DeadLetter,
+    FeedGap,
+    Trade,
+    derive_gap_id,
+    derive_trade_id,
+    feed_gap_schema_str,
+    load_feed_gap_schema,
+    load_trade_schema,
+    trade_schema_str,
+)
 from coinstream.core.source import Source, SourceContext, SourceRecord, SourceStats
 from coinstream.core.registry import (
     CommandRegistrar,
@@ -43,6 +53,7 @@ __all__ = [
     "ConfigProblem",
     "ConfiguredComponent",
     "DeadLetter",
+    "FeedGap",
     "KafkaSettings",
     "Pipeline",
     "PipelineConfig",
@@ -58,9 +69,12 @@ __all__ = [
     "StrictModel",
     "Trade",
     "__version__",
+    "derive_gap_id",
     "derive_trade_id",
     "env_override",
+    "feed_gap_schema_str",
     "hookimpl",
+    "load_feed_gap_schema",
     "load_pipeline",
     "load_trade_schema",
     "parse_pipeline",

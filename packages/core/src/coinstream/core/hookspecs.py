@@ -35,8 +35,9 @@ def register_sources(register: ComponentRegistrar) -> None:
     Called once when the plugin host builds its registry (at CLI start-up, or when a pipeline is
     loaded), for every plugin that implements it. Call ``register(name, factory, settings=Model,
     description=...)`` once per source. ``factory(settings, context)`` is called when an ingestor
-    starts; it returns a :class:`coinstream.core.source.Source`, an async iterator of
-    :class:`Trade` and :class:`DeadLetter` records. Returns nothing.
+    starts; it returns a :class:`coinstream.core.source.Source`, an async iterator of batches of
+    :class:`Trade`, :class:`DeadLetter` and :class:`FeedGap` records (a FeedGap for every interval
+    in which the source did not read its feed). Returns nothing.
     """
 
 

@@ -6,15 +6,22 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from coinstream.core.records import DeadLetter, Trade
+from coinstream.core.records import DeadLetter, FeedGap, Trade
 
-SourceRecord = Trade | DeadLetter
-"""What a source yields: a trade, or the dead letter of an input that could not become one."""
+SourceRecord = Trade | DeadLetter | FeedGap
+"""What a source yields: a trade, the dead letter of an input that could not become one, or the
+feed gap of an interval in which the feed was not read (a reconnect, a heartbeat timeout), yielded
+at the head of the first batch read after it."""
 
 
 @dataclass
 class SourceStats:
-    """Counters a source keeps for the ingestor's metrics (read, never reset, by the ingestor)."""
+    """Counters a source keeps for the ingestor's metrics (read, never reset, by the ingestor).
+
+    ``session_id`` is the feed session of the batch last yielded ("" for a source without sessions):
+    the ingestor keeps it with the last record it read, so the gap of its own absence (stopped or
+    killed until the next start) names the session it follows.
+    """
 
     frames: int = 0
     trades: int = 0
@@ -22,6 +29,7 @@ class SourceStats:
     reconnects: int = 0
     gaps: int = 0
     extra: dict[str, int] = field(default_factory=dict)
+    session_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +45,12 @@ class Source(Protocol):
     """A stream of records. ``factory(settings, context)`` builds one when the ingestor starts.
 
     Iterating yields batches: the records that arrived together (one frame, or whatever was
-    ready at once), so per-record overhead is paid once per batch. The iterator ends when the
-    source is exhausted (a replay, a bounded run) or after :meth:`close`; it raises only for
-    errors that retrying cannot fix (a rejected API key), with a message that says what to do.
+    ready at once), so per-record overhead is paid once per batch. Every interval in which the
+    source did not read its feed while it ran (a reconnect, a heartbeat timeout) is a
+    :class:`FeedGap` at the head of the first batch after it; the ingestor records the gaps it
+    causes itself (stopped, killed, spool full). The iterator ends when the source is exhausted
+    (a replay, a bounded run) or after :meth:`close`; it raises only for errors that retrying
+    cannot fix (a rejected API key), with a message that says what to do.
     """
 
     stats: SourceStats

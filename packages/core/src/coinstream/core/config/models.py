@@ -40,6 +40,9 @@ class KafkaSettings(StrictModel):
         None, json_schema_extra=env_override("COINSTREAM_SCHEMA_REGISTRY_PASSWORD"))
     trades_topic: str = Field("crypto.trades.v1", min_length=1)
     dead_letter_topic: str = Field("crypto.trades.dlq", min_length=1)
+    feed_gaps_topic: str = Field("crypto.feed_gaps.v1", min_length=1, description=(
+        "Where the ingestor sends a FeedGap record for every interval in which the feed was not read "
+        "(Avro, key = source, one partition)."))
     partitions: int = Field(6, ge=1, le=10_000)
     replication_factor: int = Field(3, ge=1, le=32)
     min_insync_replicas: int = Field(2, ge=1, le=32)
@@ -58,13 +61,19 @@ class KafkaSettings(StrictModel):
         default_factory=dict, description="Extra librdkafka producer properties, passed through unchanged.")
 
     @model_validator(mode="after")
-    def _isr_fits_replicas(self) -> KafkaSettings:
+    def _check_combinations(self) -> KafkaSettings:
         if self.min_insync_replicas > self.replication_factor:
             raise ValueError(
                 f"min_insync_replicas={self.min_insync_replicas} is larger than "
                 f"replication_factor={self.replication_factor}: no write could ever succeed; "
                 "set min_insync_replicas to at most replication_factor (2 of 3 is the usual choice)"
             )
+        topics = {"trades_topic": self.trades_topic, "dead_letter_topic": self.dead_letter_topic,
+                  "feed_gaps_topic": self.feed_gaps_topic}
+        if len(set(topics.values())) < len(topics):
+            named = ", ".join(f"{key}={value!r}" for key, value in topics.items())
+            raise ValueError(f"{named}: each kind of record needs a topic of its own (each has its own schema); "
+                             "give them different names")
         if self.security_protocol.startswith("SASL") and not (self.sasl_username and self.sasl_password):
             raise ValueError(
                 f"security_protocol={self.security_protocol} needs sasl_username and sasl_password; "

@@ -38,8 +38,9 @@ def ingest_command(pipeline_file: Path, duration: float | None, max_trades: int 
             click.echo(f"error: {error}", err=True)
             raise SystemExit(EXIT_SETUP_FAILED) from None
     click.echo(
-        f"ingested {report.trades_acked:,} trades ({report.trades_per_second:,.0f}/s) and "
-        f"{report.dead_letters_acked:,} dead letters in {report.duration_s:.1f} s; failed {report.failed}, "
+        f"ingested {report.trades_acked:,} trades ({report.trades_per_second:,.0f}/s), "
+        f"{report.dead_letters_acked:,} dead letters and {report.feed_gaps_acked:,} feed gaps in "
+        f"{report.duration_s:.1f} s; failed {report.failed}, "
         f"unacknowledged {report.pending}; stopped by {report.reason}"
         + (f"; {report.spool_records:,} records kept in the spool for the next start" if report.spool_records else ""))
     if not report.clean:

@@ -15,6 +15,7 @@ from confluent_kafka import KafkaException
 
 from coinstream.core.kafka.producer import (
     DEAD_LETTER,
+    FEED_GAP,
     KIND_NAMES,
     SIZE_ERRORS,
     TRADE,
@@ -50,8 +51,9 @@ class DirectDelivery:
         """No spool, no spool figures."""
         return {}
 
-    async def accept(self, batch: Sequence[object]) -> None:
-        """Hand a batch to librdkafka, in order, waiting while its queue is full."""
+    async def accept(self, batch: Sequence[object], read: object = None) -> None:
+        """Hand a batch to librdkafka, in order, waiting while its queue is full (``read``: no read
+        mark without a spool)."""
         messages = [message for message in map(self.producer.outbound, batch) if message is not None]
         sent = self._send(messages, 0)
         while sent < len(messages):
@@ -63,7 +65,7 @@ class DirectDelivery:
         """Produce messages from ``start`` on; return the index of the first one librdkafka had no room for."""
         producer = self.producer
         stats = producer.stats
-        callbacks = (producer.delivery_callback(TRADE), producer.delivery_callback(DEAD_LETTER))
+        callbacks = tuple(map(producer.delivery_callback, (TRADE, DEAD_LETTER, FEED_GAP)))
         index = start
         while index < len(messages):
             message = messages[index]
@@ -85,10 +87,7 @@ class DirectDelivery:
                 stats.failed += 1  # without a spool there is nowhere to keep it
                 producer.outage.failed(str(error), stats.pending)
             else:
-                if message[0]:
-                    stats.dead_letters_sent += 1
-                else:
-                    stats.trades_sent += 1
+                stats.count_sent(message[0])
             index += 1
         producer.poll(0)
         return index

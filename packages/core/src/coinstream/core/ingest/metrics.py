@@ -57,6 +57,7 @@ class IngestMeter:
             "trades_per_s": round((acked - self._last_acked) / elapsed, 1),
             "trades_acked": acked,
             "dead_letters": delivery.dead_letters_sent,
+            "feed_gaps": delivery.feed_gaps_acked,
             "failed": delivery.failed,
             "pending": delivery.pending,
             "ack_p50_ms": _round(percentile(recent, 0.50)),

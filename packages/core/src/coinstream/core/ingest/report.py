@@ -27,9 +27,12 @@ class IngestReport:
     trades_received: int = 0
     dead_letters_received: int = 0
     source_counts: dict[str, int] | None = None  # the source's own counters (quotes, heartbeats, ...)
+    # FeedGap records sent and acknowledged: the source's, the ingestor's own absence, full spools
+    feed_gaps_sent: int = 0
+    feed_gaps_acked: int = 0
     # The spool ([ingest] spool_enabled): records not acknowledged at the end stay in it for the next
     # start (``pending`` counts them too); ``gaps`` includes the spool-full episodes, when the feed was
-    # not read.
+    # not read, and the gap of the ingestor's absence before this run.
     spooled: bool = False
     spool_records: int = 0
     spool_bytes: int = 0

@@ -5,6 +5,9 @@ record is accepted, and keeps taking its batches until its iterator ends (a sour
 already received). With the spool on, the producer then has what is left of ``STOP_BUDGET_S`` to
 get acknowledgements; what Kafka has not acknowledged by then stays in the spool, and the next
 start sends it first. With the spool off, the flush waits as long as librdkafka would.
+
+With the spool on, the first batch of a run is preceded by the gap of the ingestor's own absence:
+from the last record the previous run read (the spool's read mark) to this run's first record.
 """
 
 from __future__ import annotations
@@ -21,12 +24,20 @@ import structlog
 from confluent_kafka.admin import AdminClient
 
 from coinstream.core.ingest.direct import DirectDelivery
+from coinstream.core.ingest.gaps import absence_gap, first_read_time, last_read
 from coinstream.core.ingest.gc_tuning import ingest_gc_settings
 from coinstream.core.ingest.metrics import IngestMeter, percentile
 from coinstream.core.ingest.report import IngestReport
 from coinstream.core.ingest.spool import Spool, SpooledDelivery, default_spool_dir
-from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
+from coinstream.core.kafka import (
+    FeedGapAvroCodec,
+    TradeAvroCodec,
+    TradeProducer,
+    admin_config,
+    ensure_topics,
+    pipeline_topics,
+)
+from coinstream.core.kafka.avro import feed_gaps_subject, schema_registry_client, trades_subject
 from coinstream.core.kafka.producer import DeliveryStats
 from coinstream.core.pipeline import Pipeline
 from coinstream.core.source import Source, SourceContext
@@ -77,6 +88,7 @@ class Ingestor:
         self._stop_reason: str | None = None
         self._stop_requested: float | None = None
         self._stop_event = asyncio.Event()
+        self._absence_gaps = 0
 
     @property
     def delivery(self) -> DeliveryStats | None:
@@ -107,8 +119,10 @@ class Ingestor:
         kafka = self.pipeline.config.kafka
         if self.options.ensure_topics:
             ensure_topics(AdminClient(admin_config(kafka)), pipeline_topics(kafka))
-        codec = TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic))
-        return TradeProducer(kafka, codec, spooled=spooled)
+        registry = schema_registry_client(kafka)
+        codec = TradeAvroCodec(registry, trades_subject(kafka.trades_topic))
+        gap_codec = FeedGapAvroCodec(registry, feed_gaps_subject(kafka.feed_gaps_topic))
+        return TradeProducer(kafka, codec, spooled=spooled, gap_codec=gap_codec)
 
     def _prepare(self) -> tuple[TradeProducer, Spool | None]:
         spool = self._open_spool()  # first: a second ingestor on the same spool stops here
@@ -141,7 +155,8 @@ class Ingestor:
             if spool is not None:
                 spool.close()
             raise
-        delivery = self._delivery = (SpooledDelivery(producer, spool, self.pipeline.config.ingest)
+        source_name = self.pipeline.source.name if self.pipeline.source is not None else ""
+        delivery = self._delivery = (SpooledDelivery(producer, spool, self.pipeline.config.ingest, source_name)
                                      if spool is not None else DirectDelivery(producer))
         meter = IngestMeter(self.pipeline.name, self.hook)
         loop = asyncio.get_running_loop()
@@ -150,6 +165,7 @@ class Ingestor:
         delivery.start()
         self.hook.pipeline_started(pipeline=self.pipeline, role="ingestor")
         log.info("ingest_started", pipeline=self.pipeline.name, topic=self.pipeline.config.kafka.trades_topic,
+                 feed_gaps_topic=self.pipeline.config.kafka.feed_gaps_topic,
                  spool=str(spool.directory) if spool is not None else None)
         watchers = [asyncio.create_task(self._close_on_stop(source)),
                     asyncio.create_task(self._report_periodically(meter, delivery, source))]
@@ -206,8 +222,19 @@ class Ingestor:
         # over what it already received.
         max_trades = self.options.max_trades
         stats = delivery.producer.stats
+        source_stats = source.stats
+        spooled = isinstance(delivery, SpooledDelivery)  # the read mark lives in the spool's folder
+        previous = delivery.spool.previous_run if isinstance(delivery, SpooledDelivery) else None
         async for batch in source.batches():
-            await delivery.accept(batch)
+            if previous is not None:
+                first = first_read_time(batch)
+                if first is not None:
+                    batch = [absence_gap(previous, first), *batch]
+                    previous = None
+                    self._absence_gaps += 1
+            # getattr: a source's own stats object may predate SourceStats.session_id
+            read = last_read(batch, getattr(source_stats, "session_id", "")) if spooled else None
+            await delivery.accept(batch, read)
             if max_trades is not None and stats.trades_sent >= max_trades:
                 self.request_stop("max_trades")
 
@@ -242,7 +269,8 @@ class Ingestor:
             trades_sent=stats.trades_sent, trades_acked=stats.trades_acked,
             dead_letters_sent=stats.dead_letters_sent, dead_letters_acked=stats.dead_letters_acked,
             failed=stats.failed, pending=max(stats.pending, left), reconnects=source.stats.reconnects,
-            gaps=source.stats.gaps + full_episodes, duration_s=duration_s,
+            gaps=source.stats.gaps + full_episodes + self._absence_gaps, duration_s=duration_s,
+            feed_gaps_sent=stats.feed_gaps_sent, feed_gaps_acked=stats.feed_gaps_acked,
             reason=f"error: {type(error).__name__}" if error else (self._stop_reason or "completed"),
             ack_latency_p50_ms=percentile(latencies, 0.50), ack_latency_p99_ms=percentile(latencies, 0.99),
             frames_received=source.stats.frames, trades_received=source.stats.trades,

@@ -11,9 +11,12 @@ from coinstream.core.kafka.admin import (
     pipeline_topics,
 )
 from coinstream.core.kafka.avro import (
+    AvroValueCodec,
+    FeedGapAvroCodec,
     SchemaRegistryUnavailableError,
     TradeAvroCodec,
     decode_wire_header,
+    feed_gaps_subject,
     schema_registry_client,
     trades_subject,
 )
@@ -21,6 +24,7 @@ from coinstream.core.kafka.client_config import admin_config, consumer_config, p
 from coinstream.core.kafka.outage import KafkaOutage
 from coinstream.core.kafka.producer import (
     DEAD_LETTER,
+    FEED_GAP,
     TRADE,
     DeliveryStats,
     OutboundMessage,
@@ -30,8 +34,11 @@ from coinstream.core.kafka.producer import (
 
 __all__ = [
     "DEAD_LETTER",
+    "FEED_GAP",
     "TRADE",
+    "AvroValueCodec",
     "DeliveryStats",
+    "FeedGapAvroCodec",
     "KafkaOutage",
     "OutboundMessage",
     "SchemaRegistryUnavailableError",
@@ -46,6 +53,7 @@ __all__ = [
     "decode_wire_header",
     "delete_topics",
     "ensure_topics",
+    "feed_gaps_subject",
     "pipeline_topics",
     "producer_config",
     "schema_registry_client",

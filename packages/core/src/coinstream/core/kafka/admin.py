@@ -17,6 +17,11 @@ log = structlog.get_logger(__name__)
 # Trades must never be lost to an unclean election, nor deleted before the processor read them.
 _TRADE_TOPIC_CONFIGS = {"unclean.leader.election.enable": "false", "retention.ms": str(7 * 24 * 3600 * 1000)}
 _DEAD_LETTER_CONFIGS = {"unclean.leader.election.enable": "false", "retention.ms": str(30 * 24 * 3600 * 1000)}
+# Feed gaps are few and each one matters (a window to backfill): kept like dead letters, with delete
+# retention (not compaction: a gap is an event, and the lake's feed_gaps table is the record kept).
+_FEED_GAP_CONFIGS = {"unclean.leader.election.enable": "false", "retention.ms": str(30 * 24 * 3600 * 1000),
+                     "cleanup.policy": "delete"}
+FEED_GAP_PARTITIONS = 1
 
 
 class TopicMismatchError(Exception):
@@ -51,16 +56,18 @@ class TopicReport:
 
 
 def pipeline_topics(settings: KafkaSettings) -> list[TopicSpec]:
-    """Return the trades topic and the dead-letter topic as [kafka] describes them.
+    """Return the trades, dead-letter and feed gaps topics as [kafka] describes them.
 
-    The dead-letter topic gets fewer partitions: its traffic is a trickle, and it keeps the
-    same durability settings.
+    The dead-letter topic gets fewer partitions and the feed gaps topic one: their traffic is a
+    trickle (one partition keeps a source's gaps in order), and they keep the same durability settings.
     """
     return [
         TopicSpec(settings.trades_topic, settings.partitions, settings.replication_factor,
                   settings.min_insync_replicas, dict(_TRADE_TOPIC_CONFIGS)),
         TopicSpec(settings.dead_letter_topic, max(1, min(settings.partitions, 3)), settings.replication_factor,
                   settings.min_insync_replicas, dict(_DEAD_LETTER_CONFIGS)),
+        TopicSpec(settings.feed_gaps_topic, FEED_GAP_PARTITIONS, settings.replication_factor,
+                  settings.min_insync_replicas, dict(_FEED_GAP_CONFIGS)),
     ]
 
 

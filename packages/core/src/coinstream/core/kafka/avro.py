@@ -1,8 +1,9 @@
-"""Trade records as Avro in the Confluent wire format, with schemas in a schema registry.
+"""Trade and FeedGap records as Avro in the Confluent wire format, with schemas in a schema registry.
 
 Wire format: magic byte 0, the schema id as a 4-byte big-endian integer, then the Avro binary
-body. The writer registers the Trade schema under ``<topic>-value`` (TopicNameStrategy) once
-and encodes with fastavro directly, which costs a fraction of a generic serializer per record.
+body. A writer registers its schema under ``<topic>-value`` (TopicNameStrategy) once and encodes
+directly (trades with a hand-written encoder, the rest with fastavro), which costs a fraction of
+a generic serializer per record.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from coinstream.core.config.models import KafkaSettings
 from coinstream.core.kafka.trade_encoder import TradeEncoder
+from coinstream.core.records.feed_gap import FeedGap, feed_gap_schema_str
 from coinstream.core.records.trade import Trade, trade_schema_str
 
 log = structlog.get_logger(__name__)
@@ -36,6 +38,9 @@ class SchemaRegistryUnavailableError(Exception):
 def trades_subject(topic: str) -> str:
     """Return the registry subject of a topic's values (TopicNameStrategy)."""
     return f"{topic}-value"
+
+
+feed_gaps_subject = trades_subject  # the same strategy: "<feed_gaps_topic>-value"
 
 
 def schema_registry_client(settings: KafkaSettings) -> SchemaRegistryClient:
@@ -57,20 +62,25 @@ def decode_wire_header(payload: bytes) -> int:
     return int(schema_id)
 
 
-class TradeAvroCodec:
-    """Encodes Trades to Confluent-framed Avro and decodes them back (any registered version)."""
+class AvroValueCodec:
+    """A record schema registered under a subject: encodes dicts to Confluent-framed Avro (fastavro)
+    and decodes any registered version of the subject back to this schema."""
 
-    def __init__(self, registry: SchemaRegistryClient, subject: str, schema_str: str | None = None) -> None:
+    record_name = "record"
+
+    def __init__(self, registry: SchemaRegistryClient, subject: str, schema_str: str) -> None:
         self._registry = registry
         self.subject = subject
-        self.schema_str = schema_str or trade_schema_str()
-        # The package's own schema has a hand-written encoder; any other schema goes through fastavro.
-        self._fast_encoder = schema_str is None or schema_str == trade_schema_str()
+        self.schema_str = schema_str
         self._schema = fastavro.parse_schema(json.loads(self.schema_str))
         self.schema_id = self._register()
         self._header = _HEADER.pack(MAGIC_BYTE, self.schema_id)
-        self._trade_encoder = TradeEncoder(self._header)
         self._writer_schemas: dict[int, Any] = {self.schema_id: self._schema}
+
+    @property
+    def registry(self) -> SchemaRegistryClient:
+        """The registry client the schema was registered with."""
+        return self._registry
 
     def _register(self) -> int:
         url = getattr(self._registry, "_rest_client", None)
@@ -85,8 +95,8 @@ class TradeAvroCodec:
                     # attempt) with 409 "already exists" where Confluent returns the id.
                     return existing
                 raise SchemaRegistryUnavailableError(
-                    f"the schema registry refused the Trade schema for subject {self.subject!r} as incompatible "
-                    f"with the versions already registered ({error.error_message}); evolve the schema "
+                    f"the schema registry refused the {self.record_name} schema for subject {self.subject!r} as "
+                    f"incompatible with the versions already registered ({error.error_message}); evolve the schema "
                     "BACKWARD-compatibly (new fields need a default) or use a new topic"
                 ) from None
             raise SchemaRegistryUnavailableError(
@@ -107,13 +117,11 @@ class TradeAvroCodec:
         except SchemaRegistryError:
             return None
 
-    def encode(self, trade: Trade) -> bytes:
-        """Return the trade as Confluent-framed Avro bytes."""
-        if self._fast_encoder:
-            return self._trade_encoder.encode(trade)
+    def encode_dict(self, values: dict[str, Any]) -> bytes:
+        """Return a record, as a dict of this schema's fields, as Confluent-framed Avro bytes."""
         buffer = io.BytesIO()
         buffer.write(self._header)
-        fastavro.schemaless_writer(buffer, self._schema, {name: getattr(trade, name) for name in _TRADE_FIELDS})
+        fastavro.schemaless_writer(buffer, self._schema, values)
         return buffer.getvalue()
 
     def _writer_schema(self, schema_id: int) -> Any:
@@ -133,7 +141,42 @@ class TradeAvroCodec:
         record = fastavro.schemaless_reader(buffer, self._writer_schema(schema_id), self._schema)
         return dict(record)  # type: ignore[arg-type]
 
+
+class TradeAvroCodec(AvroValueCodec):
+    """Encodes Trades to Confluent-framed Avro and decodes them back (any registered version)."""
+
+    record_name = "Trade"
+
+    def __init__(self, registry: SchemaRegistryClient, subject: str, schema_str: str | None = None) -> None:
+        super().__init__(registry, subject, schema_str or trade_schema_str())
+        # The package's own schema has a hand-written encoder; any other schema goes through fastavro.
+        self._fast_encoder = schema_str is None or schema_str == trade_schema_str()
+        self._trade_encoder = TradeEncoder(self._header)
+
+    def encode(self, trade: Trade) -> bytes:
+        """Return the trade as Confluent-framed Avro bytes."""
+        if self._fast_encoder:
+            return self._trade_encoder.encode(trade)
+        return self.encode_dict({name: getattr(trade, name) for name in _TRADE_FIELDS})
+
     def decode(self, payload: bytes) -> Trade:
         """Return the Trade in a Confluent-framed payload (fields newer than Trade are left out)."""
         record = self.decode_record(payload)
         return Trade.from_avro_dict({name: record[name] for name in _PYTHON_FIELDS})
+
+
+class FeedGapAvroCodec(AvroValueCodec):
+    """Encodes FeedGaps to Confluent-framed Avro (fastavro: gaps are few) and decodes them back."""
+
+    record_name = "FeedGap"
+
+    def __init__(self, registry: SchemaRegistryClient, subject: str, schema_str: str | None = None) -> None:
+        super().__init__(registry, subject, schema_str or feed_gap_schema_str())
+
+    def encode(self, gap: FeedGap) -> bytes:
+        """Return the gap as Confluent-framed Avro bytes."""
+        return self.encode_dict(gap.to_avro_dict())
+
+    def decode(self, payload: bytes) -> FeedGap:
+        """Return the FeedGap in a Confluent-framed payload (fields newer than FeedGap are left out)."""
+        return FeedGap.from_avro_dict(self.decode_record(payload))

@@ -1,4 +1,5 @@
-"""The ingestor's producer: trades to the trades topic, dead letters to the dead-letter topic.
+"""The ingestor's producer: trades to the trades topic, dead letters to the dead-letter topic,
+feed gaps to the feed gaps topic.
 
 Every send is counted when it is handed to librdkafka and again when the broker acknowledges
 it (or it fails), so "flushed" means something that can be checked: ``stats.pending == 0``.
@@ -17,10 +18,10 @@ import structlog
 from confluent_kafka import KafkaError, Message, Producer
 
 from coinstream.core.config.models import KafkaSettings
-from coinstream.core.kafka.avro import TradeAvroCodec
+from coinstream.core.kafka.avro import FeedGapAvroCodec, TradeAvroCodec, feed_gaps_subject
 from coinstream.core.kafka.client_config import producer_config
 from coinstream.core.kafka.outage import KafkaOutage
-from coinstream.core.records import DeadLetter, Trade
+from coinstream.core.records import DeadLetter, FeedGap, Trade
 
 log = structlog.get_logger(__name__)
 
@@ -30,11 +31,12 @@ _ERROR_LOG_EVERY_S = 60.0
 
 TRADE = 0
 DEAD_LETTER = 1
-KIND_NAMES = ("trade", "dead_letter")
+FEED_GAP = 2
+KIND_NAMES = ("trade", "dead_letter", "feed_gap")
 Headers = list[tuple[str, bytes]]
 OutboundMessage = tuple[int, bytes, bytes, int, Headers | None]
 """A record as Kafka gets it: (kind, key, value, timestamp in ms, headers). ``kind`` picks the topic:
-TRADE the trades topic, DEAD_LETTER the dead-letter topic."""
+TRADE the trades topic, DEAD_LETTER the dead-letter topic, FEED_GAP the feed gaps topic."""
 DeliveryCallback = Callable[[KafkaError | None, Message], None]
 
 TRUNCATED_VALUE_BYTES = 65_536
@@ -55,6 +57,8 @@ class DeliveryStats:
     trades_acked: int = 0
     dead_letters_sent: int = 0
     dead_letters_acked: int = 0
+    feed_gaps_sent: int = 0
+    feed_gaps_acked: int = 0
     failed: int = 0
     skipped: int = 0
     truncated: int = 0  # refused as too large, replaced by a truncated dead letter (sent and counted anew)
@@ -65,15 +69,17 @@ class DeliveryStats:
     @property
     def pending(self) -> int:
         """Records handed to the producer and not yet acknowledged, failed or replaced."""
-        return ((self.trades_sent + self.dead_letters_sent)
-                - (self.trades_acked + self.dead_letters_acked + self.failed + self.truncated))
+        return ((self.trades_sent + self.dead_letters_sent + self.feed_gaps_sent)
+                - (self.trades_acked + self.dead_letters_acked + self.feed_gaps_acked + self.failed + self.truncated))
 
     def count_sent(self, kind: int, count: int = 1) -> None:
         """Count records of one kind handed to the producer."""
         if kind == TRADE:
             self.trades_sent += count
-        else:
+        elif kind == DEAD_LETTER:
             self.dead_letters_sent += count
+        else:
+            self.feed_gaps_sent += count
 
 
 def truncated_dead_letter(message: OutboundMessage, error: str) -> OutboundMessage:
@@ -96,16 +102,20 @@ def truncated_dead_letter(message: OutboundMessage, error: str) -> OutboundMessa
 
 
 class TradeProducer:
-    """Sends Trades (Avro, keyed by ticker) and DeadLetters (raw, with reason headers).
+    """Sends Trades (Avro, keyed by ticker), DeadLetters (raw, with reason headers) and FeedGaps
+    (Avro, keyed by source).
 
     ``spooled=True`` is for a caller that keeps every record until it is acknowledged (the
     ingestor's spool): librdkafka then never times a message out (see ``producer_config``).
+    ``gap_codec`` encodes FeedGaps; without one, the first gap registers the FeedGap schema under
+    ``<feed_gaps_topic>-value`` with the trade codec's registry (the ingestor registers it at start).
     """
 
     def __init__(self, settings: KafkaSettings, codec: TradeAvroCodec, producer: Producer | None = None, *,
-                 spooled: bool = False) -> None:
-        self._topics = (settings.trades_topic, settings.dead_letter_topic)
+                 spooled: bool = False, gap_codec: FeedGapAvroCodec | None = None) -> None:
+        self._topics = (settings.trades_topic, settings.dead_letter_topic, settings.feed_gaps_topic)
         self._codec = codec
+        self._gap_codec = gap_codec
         self.stats = DeliveryStats()
         self.outage = KafkaOutage()
         # How many records wait for Kafka, for the outage lines; a caller that keeps records
@@ -149,6 +159,12 @@ class TradeProducer:
             return
         self.stats.dead_letters_acked += 1
 
+    def _on_feed_gap_delivery(self, error: KafkaError | None, message: Message) -> None:
+        if error is not None:
+            self._record_failure(error)
+            return
+        self.stats.feed_gaps_acked += 1
+
     def _record_failure(self, error: KafkaError) -> None:
         self.stats.failed += 1
         self.stats.last_error = str(error)
@@ -164,16 +180,19 @@ class TradeProducer:
         """Return the message a record becomes, or None for a record type that has no topic here.
 
         A trade's Kafka timestamp is its ingest time, so ack latency is ingest -> ack; a dead
-        letter carries the raw input as value and the reason and the source in headers.
+        letter carries the raw input as value and the reason and the source in headers; a feed gap's
+        timestamp is when it was recorded.
         """
         if type(record) is Trade:
             return TRADE, record.ticker.encode(), self._codec.encode(record), record.ingest_time // 1000, None
         if type(record) is DeadLetter:
             timestamp_ms = record.received_time // 1000 if record.received_time else int(time.time() * 1000)
             return DEAD_LETTER, record.source.encode(), record.raw, timestamp_ms, record.headers()
+        if type(record) is FeedGap:
+            return FEED_GAP, record.source.encode(), self.gap_codec.encode(record), record.recorded_time // 1000, None
         if not self.stats.skipped:
             log.warning("record_type_not_routed", record_type=type(record).__name__,
-                        hint="only Trade and DeadLetter records have a topic; these are counted and skipped")
+                        hint="only Trade, DeadLetter and FeedGap records have a topic; these are counted and skipped")
         self.stats.skipped += 1
         return None
 
@@ -186,9 +205,16 @@ class TradeProducer:
         self._producer.produce(self._topics[kind], value=value, key=key, timestamp=timestamp_ms, headers=headers,
                                on_delivery=on_delivery)
 
+    @property
+    def gap_codec(self) -> FeedGapAvroCodec:
+        """The FeedGap codec (registered on first use when none was given)."""
+        if self._gap_codec is None:
+            self._gap_codec = FeedGapAvroCodec(self._codec.registry, feed_gaps_subject(self._topics[FEED_GAP]))
+        return self._gap_codec
+
     def delivery_callback(self, kind: int) -> DeliveryCallback:
         """Return the callback that counts acknowledgements and failures of this kind of record."""
-        return self._on_trade_delivery if kind == TRADE else self._on_dead_letter_delivery
+        return (self._on_trade_delivery, self._on_dead_letter_delivery, self._on_feed_gap_delivery)[kind]
 
     def _send_waiting(self, message: OutboundMessage) -> None:
         while True:
@@ -217,7 +243,7 @@ class TradeProducer:
 
         Waits (serving delivery reports) while librdkafka's queue is full: for scripts and tests.
         The ingestor uses :meth:`produce` and keeps what does not fit, so its event loop never blocks.
-        Any other record type than Trade and DeadLetter is counted in ``stats.skipped``.
+        Any other record type than Trade, DeadLetter and FeedGap is counted in ``stats.skipped``.
         """
         for record in records:
             message = self.outbound(record)

@@ -2,6 +2,7 @@
 
 from coinstream.core.ingest.spool.delivery import SpooledDelivery
 from coinstream.core.ingest.spool.format import ReadResult, frame, read_records
+from coinstream.core.ingest.spool.read_mark import ReadMark
 from coinstream.core.ingest.spool.segments import (
     Segment,
     Spool,
@@ -11,6 +12,7 @@ from coinstream.core.ingest.spool.segments import (
 )
 
 __all__ = [
+    "ReadMark",
     "ReadResult",
     "Segment",
     "Spool",

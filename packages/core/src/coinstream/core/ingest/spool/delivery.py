@@ -9,6 +9,10 @@ behind that cursor too, so they are re-sent first. A failed delivery keeps its r
 spool and is produced again after a pause; a message Kafka refuses as too large is replaced by a
 truncated dead letter (a record Kafka will never take would otherwise hold its segment, and then
 the whole spool, for ever). A record leaves the spool only on its acknowledgement.
+
+After each batch is appended, the spool's read mark takes the batch's last record (for the gap of
+the ingestor's absence at the next start). While the spool is full the source is not read; that
+episode becomes a ``spool full`` FeedGap, spooled with the batch in hand.
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ import structlog
 from confluent_kafka import KafkaError, KafkaException, Message
 
 from coinstream.core.config.models import IngestSettings
+from coinstream.core.ingest.gaps import LastRead, now_us, spool_full_gap
 from coinstream.core.ingest.spool.format import frame, frame_size
 from coinstream.core.ingest.spool.segments import Segment, Spool
 from coinstream.core.kafka.producer import (
     DEAD_LETTER,
+    FEED_GAP,
     KIND_NAMES,
     SIZE_ERRORS,
     TRADE,
@@ -35,6 +41,7 @@ from coinstream.core.kafka.producer import (
     TradeProducer,
     truncated_dead_letter,
 )
+from coinstream.core.records import FeedGap
 
 log = structlog.get_logger(__name__)
 
@@ -47,8 +54,10 @@ _PURGED = frozenset({KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT})
 class SpooledDelivery:
     """Takes the source's batches into the spool and the spool into Kafka (see the module docstring)."""
 
-    def __init__(self, producer: TradeProducer, spool: Spool, settings: IngestSettings) -> None:
+    def __init__(self, producer: TradeProducer, spool: Spool, settings: IngestSettings,
+                 source_name: str = "") -> None:
         self.producer = producer
+        self.source_name = source_name  # names a spool-full gap when no record said its source
         self.spool = spool
         self._sync_each_batch = settings.spool_sync == "batch"
         self._sync_interval_s = settings.spool_sync_interval_ms / 1000
@@ -128,8 +137,9 @@ class SpooledDelivery:
         return self.spool.records
 
     # -- taking batches ---------------------------------------------------------------------
-    async def accept(self, batch: Sequence[object]) -> None:
-        """Spool a source batch and hand it to Kafka (or leave it to the backlog task)."""
+    async def accept(self, batch: Sequence[object], read: LastRead | None = None) -> None:
+        """Spool a source batch and hand it to Kafka (or leave it to the backlog task); ``read`` is
+        the batch's last record, for the read mark."""
         if self._task_error is not None:
             raise self._task_error
         outbound = self.producer.outbound
@@ -144,12 +154,20 @@ class SpooledDelivery:
         if not messages:
             return
         if self.spool.full(size) and not self._stopping:
-            await self._wait_for_room(size)
-        await self._append_and_send(messages, b"".join(parts))
+            gap = outbound(await self._wait_for_room(size, read))
+            if gap is not None:  # after the batch in hand: it was read before the spool filled
+                size += frame(gap, parts)
+                messages.append(gap)
+        await self._append_and_send(messages, b"".join(parts), read)
 
-    async def _append_and_send(self, messages: list[OutboundMessage], data: bytes) -> None:
+    async def _append_and_send(self, messages: list[OutboundMessage], data: bytes,
+                               read: LastRead | None = None) -> None:
         async with self._appending:
             segment, start = self.spool.append(data, len(messages))
+            if read is not None:
+                # Right after the append, before the fsync: a SIGKILL during the fsync leaves the
+                # batch in the page cache (re-sent at the next start) and the mark naming it.
+                self.spool.mark.update(read)
             if self._sync_each_batch:
                 # Shielded: a batch on disk is handed over even when the pump is cancelled during the
                 # fsync (a stop whose source takes too long); else it would wait for the next start.
@@ -186,17 +204,24 @@ class SpooledDelivery:
             except KafkaException as error:
                 self._on_refused(segment, message, error.args[0])
         if taken:
-            letters = sum(message[0] for message in messages[:taken])  # TRADE is 0, DEAD_LETTER 1
             stats = self.producer.stats
-            stats.trades_sent += taken - letters
-            stats.dead_letters_sent += letters
+            if any(message[0] for message in messages[:taken]):  # TRADE is 0: most batches are trades only
+                kinds = [message[0] for message in messages[:taken]]
+                letters, gaps = kinds.count(DEAD_LETTER), kinds.count(FEED_GAP)
+                stats.dead_letters_sent += letters
+                stats.feed_gaps_sent += gaps
+                stats.trades_sent += taken - letters - gaps
+            else:
+                stats.trades_sent += taken
             segment.produced += taken
             if segment.recovered:
                 self.resent_on_start += taken
         self.producer.poll(0)
         return taken == len(messages)
 
-    async def _wait_for_room(self, size: int) -> None:
+    async def _wait_for_room(self, size: int, read: LastRead | None) -> FeedGap:
+        """Wait until ``size`` more bytes fit (or the run stops); return the episode's FeedGap."""
+        last = read or self.spool.mark.last_read or LastRead(now_us(), "", self.source_name)
         self.full_episodes += 1
         self._full_since = time.monotonic()
         log.warning("spool_full", spool_bytes=self.spool.bytes, max_bytes=self.spool.max_bytes,
@@ -210,6 +235,7 @@ class SpooledDelivery:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._room.wait(), 0.1)
         self._end_full_episode()
+        return spool_full_gap(last, now_us())
 
     def _end_full_episode(self) -> None:
         assert self._full_since is not None
@@ -219,7 +245,7 @@ class SpooledDelivery:
         log.info("spool_room", waited_s=round(waited, 2), spool_bytes=self.spool.bytes, stopping=self._stopping)
 
     # -- delivery reports (inside poll(), on the loop's thread) -----------------------------
-    def _attach_callbacks(self, segment: Segment) -> tuple[DeliveryCallback, DeliveryCallback]:
+    def _attach_callbacks(self, segment: Segment) -> tuple[DeliveryCallback, DeliveryCallback, DeliveryCallback]:
         stats = self.producer.stats
         outage = self.producer.outage
         spool = self.spool
@@ -235,16 +261,21 @@ class SpooledDelivery:
             if outage.active:
                 outage.acknowledged(spool.records)
 
-        def on_dead_letter(error: KafkaError | None, message: Message) -> None:
-            if error is not None:
-                self._on_failed(segment, DEAD_LETTER, error, message)
-                return
-            stats.dead_letters_acked += 1
-            spool.acknowledge(segment)
-            if outage.active:
-                outage.acknowledged(spool.records)
+        def on_other(kind: int) -> DeliveryCallback:  # dead letters and feed gaps: no latency sample
+            def on_delivery(error: KafkaError | None, message: Message) -> None:
+                if error is not None:
+                    self._on_failed(segment, kind, error, message)
+                    return
+                if kind == DEAD_LETTER:
+                    stats.dead_letters_acked += 1
+                else:
+                    stats.feed_gaps_acked += 1
+                spool.acknowledge(segment)
+                if outage.active:
+                    outage.acknowledged(spool.records)
+            return on_delivery
 
-        segment.callbacks = (on_trade, on_dead_letter)
+        segment.callbacks = (on_trade, on_other(DEAD_LETTER), on_other(FEED_GAP))
         return segment.callbacks
 
     def _on_failed(self, segment: Segment, kind: int, error: KafkaError, message: Message) -> None:

@@ -7,7 +7,9 @@ not yet acknowledged; at zero, and once it is no longer the active one, its file
 active segment is replaced when it reaches its size or age, so a restart re-sends at most a few
 seconds of records Kafka already had (downstream deduplication by trade_id removes them).
 
-One process at a time: the folder is locked (``flock``) while a spool is open.
+One process at a time: the folder is locked (``flock``) while a spool is open. Beside the segments
+the folder keeps the read mark (``read_mark``): the last record read, for the gap of the ingestor's
+absence at the next start.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from typing import Any
 import structlog
 
 from coinstream.core.ingest.spool.format import ReadResult, read_records
+from coinstream.core.ingest.gaps import PreviousRun
+from coinstream.core.ingest.spool.read_mark import ReadMark
 
 log = structlog.get_logger(__name__)
 
@@ -92,12 +96,15 @@ class Spool:
         self._fd = -1
         self._lock_fd = -1
         self._fd_lock = threading.Lock()  # sync() runs in a worker thread; a roll closes the fd
+        self.mark = ReadMark(self.directory)
+        self.previous_run: PreviousRun | None = None  # what the run before left in the read mark
 
     # -- opening and closing ----------------------------------------------------------------
     def open(self) -> Spool:
         """Lock the folder, take stock of the segments an earlier run left, start a new one."""
         self.directory.mkdir(parents=True, exist_ok=True)
         self._lock()
+        self.previous_run = self.mark.open()
         last = 0
         for path in sorted(self.directory.glob(f"*{SEGMENT_SUFFIX}")):
             last = max(last, self._recover(path))
@@ -146,7 +153,9 @@ class Spool:
         return sequence
 
     def close(self) -> None:
-        """fsync and close the active segment; delete it, the lock and the folder when nothing is left."""
+        """fsync and close the active segment; delete it and the lock when nothing is left, and the
+        folder too when no record was ever read (else the read mark stays for the next start)."""
+        self.mark.close()
         if self._active is not None:
             with self._fd_lock:
                 os.fdatasync(self._fd)
