@@ -8,7 +8,7 @@ import time
 
 import pytest
 import structlog
-from coinstream.core import DeadLetter, SourceRecord, Trade
+from coinstream.core import DeadLetter, FeedGap, SourceRecord, Trade
 from coinstream.tiingo import Quote, TiingoAuthError, TiingoSubscriptionError
 from coinstream.tiingo.simulator import MALFORMED, FaultPlan
 from structlog.testing import capture_logs
@@ -16,6 +16,10 @@ from structlog.testing import capture_logs
 
 def trades(records: list[SourceRecord]) -> list[Trade]:
     return [r for r in records if isinstance(r, Trade)]
+
+
+def feed_gaps(records: list[SourceRecord]) -> list[FeedGap]:
+    return [r for r in records if isinstance(r, FeedGap)]
 
 
 async def test_firehose_trades_flow_with_unique_ids_and_metadata_pairs(simulator_factory, collect, make_source) -> None:
@@ -99,22 +103,43 @@ async def test_heartbeats_are_counted_and_keep_a_quiet_connection_alive(simulato
     assert (source.stats.reconnects, sim.stats.connections, len(trades(records))) == (0, 1, 10)
 
 
-async def test_drop_reconnects_resubscribes_and_counts_one_gap(simulator_factory, collect, make_source) -> None:
+async def test_a_drop_reconnects_resubscribes_and_yields_the_gap_as_a_record(simulator_factory, make_source) -> None:
     sim = await simulator_factory(faults=FaultPlan(drop_after=200, fault_connections=1))
     source = make_source(sim)
+    batches: list[list[SourceRecord]] = []
+
+    async def read() -> None:
+        async for batch in source.batches():
+            batches.append(batch)
+            if sum(map(len, batches)) >= 400:
+                return
+
     with capture_logs() as logs:
-        records = await collect(source, lambda rs: len(rs) >= 400)
+        try:
+            await asyncio.wait_for(read(), 15)
+        finally:
+            await source.close()
     assert (sim.stats.drops, sim.stats.subscriptions, source.stats.reconnects, source.stats.gaps) == (1, 2, 1, 1)
     assert sim.stats.subscribe_requests[0] == sim.stats.subscribe_requests[1]
-    gap = source.gaps[0]
-    assert gap.start_us <= gap.end_us and gap.reason == "connection lost"
+    records = [record for batch in batches for record in batch]
+    (gap,) = feed_gaps(records)
+    # At the head of the first batch read after the reconnect, from the last frame before the drop
+    # (a trade: the 200th data frame) to the first frame after it (the new session's I frame).
+    after = next(index for index, batch in enumerate(batches) if batch[0] is gap)
+    before = [record for batch in batches[:after] for record in batch]
+    first_session, second_session = [e["session_id"] for e in logs if e["event"] == "feed_connected"]
+    assert (gap.source, gap.session_id, gap.reason, gap.missing_trades) == (
+        "tiingo", first_session, "connection lost", None)
+    assert gap.gap_start == before[-1].ingest_time and 0 < len(before) <= 200
+    first_after = next(record for batch in batches[after:] for record in batch if isinstance(record, Trade))
+    assert gap.gap_start < gap.gap_end <= first_after.ingest_time and gap.gap_end <= gap.recorded_time
+    assert source.gaps == [gap] and source.stats.session_id == second_session
     events = [e for e in logs if e["event"] == "feed_gap"]
-    assert len(events) == 1
-    assert events[0]["gap_start"] <= events[0]["gap_end"] and events[0]["reason"] == "connection lost"
+    assert len(events) == 1 and events[0]["gap_id"] == gap.gap_id and events[0]["reason"] == "connection lost"
     # Frame positions restart in the new session, yet no id repeats: the session id differs.
     got = trades(records)
     assert len({t.trade_id for t in got}) == len(got)
-    assert len(got) == len(records)
+    assert len(got) == len(records) - 1
 
 
 async def test_polite_close_reconnects_too(simulator_factory, collect, make_source) -> None:
@@ -139,7 +164,9 @@ async def test_rate_limited_subscription_backs_off_then_streams(simulator_factor
     source = make_source(sim, rate_limited_s=0.05)
     records = await collect(source, lambda rs: len(rs) >= 50)
     assert (sim.stats.rejected, sim.stats.subscriptions) == (1, 2)
-    assert len(trades(records)) == len(records)
+    (gap,) = feed_gaps(records)  # from the refusal to the next subscription
+    assert gap.reason.startswith("error frame 429") and records[0] is gap
+    assert len(trades(records)) == len(records) - 1
 
 
 async def test_refused_subscription_stops_with_a_clear_error(simulator_factory, collect, make_source) -> None:
@@ -345,11 +372,12 @@ async def test_a_frame_over_the_transport_cap_is_a_recorded_reconnect(simulator_
     source = make_source(sim, metadata=False)
     with capture_logs() as logs:
         records = await collect(source, lambda rs: len(rs) >= 60)  # needs a second connection
-    assert len(trades(records)) == len(records)
+    gaps = feed_gaps(records)
+    assert len(trades(records)) == len(records) - len(gaps) and gaps
     assert source.stats.extra["frames_over_cap"] >= 1 and source.stats.reconnects >= 1
     reason = ("a message over the 4,194,304-byte transport cap (Received frame with payload size exceeding max "
               "allowed size, 5242880 > 4194304)")
-    assert source.gaps[0].reason == reason
+    assert source.gaps[0].reason == gaps[0].reason == reason
     assert [e["reason"] for e in logs if e["event"] == "feed_reconnecting"][0] == reason
 
 
@@ -388,7 +416,8 @@ async def test_a_fragmented_message_is_joined_and_one_over_the_transport_cap_is_
         records = await collect(source, lambda rs: len(rs) >= 2)
     finally:
         server.close()
-    assert [(r.ticker, r.exchange) for r in trades(records)] == [("btcusd", "bitfinex")] * len(records)
+    gaps = feed_gaps(records)
+    assert [(r.ticker, r.exchange) for r in trades(records)] == [("btcusd", "bitfinex")] * (len(records) - len(gaps))
     assert source.stats.extra["frames_over_cap"] >= 1 and source.stats.dead_letters == 0
     assert source.gaps[0].reason == ("a message over the 4,194,304-byte transport cap (fragmented message over "
                                      "4,194,304 bytes (at least 5,242,880))")

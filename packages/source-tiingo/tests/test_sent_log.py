@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner
-from coinstream.core import DeadLetter, Trade, derive_trade_id
+from coinstream.core import DeadLetter, FeedGap, Trade, derive_trade_id
 from coinstream.tiingo.cli import simulate
 from coinstream.tiingo.simulator import FaultPlan
 from coinstream.tiingo.simulator.sent_log import DEAD_LETTER_KINDS, TRADE_KINDS
@@ -54,6 +54,8 @@ async def test_every_record_is_in_the_sent_log_at_its_session_position(simulator
             entry = frames[position_of[record.trade_id]]
             assert entry["kind"] in TRADE_KINDS
             assert f'"{record.ticker}"' in entry["frame"] and f'"{record.exchange}"' in entry["frame"]
+        elif isinstance(record, FeedGap):  # the drop: it follows connection 1, whose last frame was its 151st
+            assert session_connection[record.session_id] == 1 and record.reason == "connection lost"
         else:
             assert isinstance(record, DeadLetter)
             entry = frames[(session_connection[record.session_id], record.frame_sequence)]

@@ -7,6 +7,11 @@ message. bench/ws_clients.py measures the three against the simulator (README: P
 
 Frames are collected by the picows callback and decoded in bulk by the consumer: one batch per
 wake-up holds everything that arrived meanwhile, so per-batch overhead is amortised.
+
+Every interval in which the feed was not read while the source ran (a dropped or closed connection,
+a heartbeat timeout, an error frame, a message over the transport cap, and the failed connection
+attempts that follow) is a :class:`coinstream.core.FeedGap` record at the head of the first batch
+read after it. Tiingo's frames carry no sequence number, so ``missing_trades`` is always None.
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ import asyncio
 import contextlib
 import secrets
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from coinstream.core import SourceStats, redact_text
+from coinstream.core import FeedGap, SourceStats, redact_text
 from coinstream.tiingo.backoff import Backoff
 from coinstream.tiingo.errors import TiingoAuthError, TiingoSubscriptionError
 from coinstream.tiingo.protocol import FrameDecoder, Info, ServerError, subscribe_frame
@@ -48,6 +54,9 @@ _CLOSE = WSMsgType.CLOSE
 # size, so only one batch's records are alive at a time. Yielding to the event loop between
 # batches was tried: the loop then read more frames than it drained, and throughput fell 17 %.
 _FRAMES_PER_BATCH = 5_000
+# The gaps kept for inspection (``TiingoFeed.gaps``): each one was yielded as a record already, and a
+# feed that reconnects for days must not grow a list for ever.
+RECENT_GAPS = 100
 
 
 def now_us() -> int:
@@ -64,20 +73,6 @@ class FeedSession:
     next_sequence: int = 0
     subscription_id: int | None = None
     ended: str | None = None  # why the session ended, once it did
-
-
-@dataclass(frozen=True, slots=True)
-class FeedGap:
-    """A window with no feed: from the last frame before a drop to the first frame after it."""
-
-    start_us: int
-    end_us: int
-    reason: str
-
-    @property
-    def seconds(self) -> float:
-        """Length of the gap in seconds."""
-        return (self.end_us - self.start_us) / 1_000_000
 
 
 class _Inbox(WSListener):  # type: ignore[misc]
@@ -227,11 +222,11 @@ class TiingoFeed:
         self.decoder = decoder
         self.stats = stats
         self.recorder = recorder
-        self.gaps: list[FeedGap] = []
+        self.gaps: deque[FeedGap] = deque(maxlen=RECENT_GAPS)  # the latest, already yielded as records
         self.session: FeedSession | None = None
         self._closing = asyncio.Event()
         self._inbox: _Inbox | None = None
-        self._gap_start: tuple[int, str] | None = None
+        self._gap_start: tuple[int, str, str] | None = None  # last frame's time, reason, the session it follows
         self._last_frame_us = 0
         self._connections = 0
         stats.extra.setdefault("connect_failures", 0)
@@ -309,6 +304,7 @@ class TiingoFeed:
         started = now_us()
         session = FeedSession(f"{started}-{secrets.token_hex(4)}", started)
         self.session = session
+        self.stats.session_id = session.session_id
         self._connections += 1
         if self._connections > 1:
             self.stats.reconnects += 1
@@ -342,9 +338,9 @@ class TiingoFeed:
                 continue
             frames = inbox.take(_FRAMES_PER_BATCH)
             self._last_frame_us = frames[-1][1]
-            if self._gap_start is not None:
-                self._close_gap(frames[0][1])
             records: list[Any] = []
+            if self._gap_start is not None:
+                records.append(self._close_gap(frames[0][1]))
             stop: BaseException | None = None
             sequence = session.next_sequence
             for raw, received in frames:
@@ -405,18 +401,24 @@ class TiingoFeed:
 
     def _open_gap(self, reason: str) -> None:
         if self._gap_start is None:
-            self._gap_start = (self._last_frame_us or now_us(), reason)
+            session_id = self.session.session_id if self.session is not None else ""
+            self._gap_start = (self._last_frame_us or now_us(), reason, session_id)
 
-    def _close_gap(self, first_frame_us: int) -> None:
+    def _close_gap(self, first_frame_us: int) -> FeedGap:
+        """The gap from the last frame before the hole to ``first_frame_us``, the first one after it."""
         assert self._gap_start is not None
-        start_us, reason = self._gap_start
+        start_us, reason, session_id = self._gap_start
         self._gap_start = None
-        gap = FeedGap(start_us, first_frame_us, reason)
+        # The wall clock may have stepped back meanwhile: a gap never ends before it starts.
+        gap = FeedGap(source=self.decoder.source, session_id=session_id, gap_start=start_us,
+                      gap_end=max(first_frame_us, start_us), reason=reason, missing_trades=None,
+                      recorded_time=now_us())
         self.gaps.append(gap)
         self.stats.gaps += 1
-        log.warning("feed_gap", gap_start=format_iso_micros(gap.start_us), gap_end=format_iso_micros(gap.end_us),
-                    seconds=round(gap.seconds, 3), reason=reason,
-                    session_id=self.session.session_id if self.session else None)
+        log.warning("feed_gap", gap_start=format_iso_micros(gap.gap_start), gap_end=format_iso_micros(gap.gap_end),
+                    seconds=round(gap.seconds, 3), reason=reason, session_id=session_id, gap_id=gap.gap_id,
+                    next_session_id=self.session.session_id if self.session else None)
+        return gap
 
     async def _pause(self, seconds: float) -> None:
         try:

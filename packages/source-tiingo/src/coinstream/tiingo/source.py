@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import structlog
-from coinstream.core import SourceContext, SourceStats, register_secret
-from coinstream.tiingo.client import FeedGap, TiingoFeed
+from coinstream.core import FeedGap, SourceContext, SourceStats, register_secret
+from coinstream.tiingo.client import TiingoFeed
 from coinstream.tiingo.errors import TiingoAuthError, TiingoError
 from coinstream.tiingo.pairs import PairResolver
 from coinstream.tiingo.protocol import FrameDecoder
@@ -29,8 +29,10 @@ class TiingoSource:
 
     ``batches()`` yields lists of :class:`coinstream.core.Trade` and :class:`coinstream.core.DeadLetter`
     (and :class:`coinstream.tiingo.Quote` when ``include_quotes``), one list per wake-up with
-    everything received meanwhile. It runs until :meth:`close` (or the end of a replay) and raises
-    :class:`TiingoAuthError` / :class:`TiingoSubscriptionError` when retrying cannot help.
+    everything received meanwhile; the first batch after a reconnect starts with the
+    :class:`coinstream.core.FeedGap` of the interval the feed was not read. It runs until
+    :meth:`close` (or the end of a replay) and raises :class:`TiingoAuthError` /
+    :class:`TiingoSubscriptionError` when retrying cannot help.
     """
 
     def __init__(self, settings: TiingoSettings, context: SourceContext | None = None) -> None:
@@ -51,7 +53,7 @@ class TiingoSource:
 
     @property
     def gaps(self) -> list[FeedGap]:
-        """Reconnect windows seen so far (to be filled with REST bars, flagged as backfill)."""
+        """The latest reconnect gaps (at most ``client.RECENT_GAPS``), each already yielded as a record."""
         return list(self.feed.gaps) if isinstance(self.feed, TiingoFeed) else []
 
     def rest(self) -> TiingoRest:
