@@ -4,7 +4,8 @@ What the killed ingestor had spooled but Kafka had not acknowledged is re-sent b
 with the same trade_ids and the same bytes. The feed session's trade ids are recomputed from its
 frame positions, so the test can tell that the session's trades in Kafka run without a hole up
 to the last one the source handed over: none of them is lost (the exactly-once part, removing the
-re-sent duplicates, happens downstream).
+re-sent duplicates, happens downstream). The time the ingestor was away is one ``ingestor killed``
+record on the feed gaps topic, from the last trade the killed run read to the first the next one read.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 from coinstream.core import KafkaSettings, derive_trade_id
 from coinstream.core.ingest.spool import read_records
-from coinstream.core.kafka import TRADE, TradeAvroCodec
+from coinstream.core.kafka import TRADE, FeedGapAvroCodec, TradeAvroCodec, feed_gaps_subject
 from coinstream.core.kafka.avro import schema_registry_client, trades_subject
 from coinstream.tiingo.simulator import SimulatorConfig
 from coinstream.tiingo.simulator.threaded import simulator_in_thread
@@ -41,7 +42,7 @@ def write_pipeline(folder: Path, local_stack, simulator) -> tuple[Path, KafkaSet
     kafka = KafkaSettings(bootstrap_servers=local_stack.bootstrap_servers,
                           schema_registry_url=local_stack.schema_registry_url,
                           trades_topic=f"test.spoolkill.{suffix}", dead_letter_topic=f"test.spoolkill.dlq.{suffix}",
-                          partitions=3)
+                          feed_gaps_topic=f"test.spoolkill.gaps.{suffix}", partitions=3)
     spool_dir = folder / "spool"
     path = folder / "pipeline.toml"
     path.write_text(f"""
@@ -53,6 +54,7 @@ bootstrap_servers = "{kafka.bootstrap_servers}"
 schema_registry_url = "{kafka.schema_registry_url}"
 trades_topic = "{kafka.trades_topic}"
 dead_letter_topic = "{kafka.dead_letter_topic}"
+feed_gaps_topic = "{kafka.feed_gaps_topic}"
 partitions = 3
 
 [ingest]
@@ -116,7 +118,8 @@ def spooled_trades(spool_dir: Path) -> list[bytes]:
     return values
 
 
-def test_a_sigkilled_ingestor_restarted_loses_no_trade_and_resends_the_same_ids_and_bytes(local_stack, tmp_path):
+def test_a_sigkilled_ingestor_restarted_loses_no_trade_resends_the_same_ids_and_bytes_and_records_the_gap(
+        local_stack, tmp_path):
     config = SimulatorConfig(rate=RATE, seed=31, quote_share=0.0, heartbeat_interval_s=3_600)
     with simulator_in_thread(config) as simulator:
         pipeline, kafka, spool_dir = write_pipeline(tmp_path, local_stack, simulator)
@@ -146,7 +149,8 @@ def test_a_sigkilled_ingestor_restarted_loses_no_trade_and_resends_the_same_ids_
     codec = TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic))
     ids_before = {codec.decode(m.value()).trade_id for m in before}
     ids_spooled = [codec.decode(value).trade_id for value in spooled]
-    ids_after = [codec.decode(m.value()).trade_id for m in after]
+    trades_after = [codec.decode(m.value()) for m in after]
+    ids_after = [trade.trade_id for trade in trades_after]
 
     # The kill left trades only the spool had, and the restart sent every spooled one, byte for byte.
     assert set(ids_spooled) - ids_before, "the kill left nothing unacknowledged: the test proved nothing"
@@ -154,7 +158,7 @@ def test_a_sigkilled_ingestor_restarted_loses_no_trade_and_resends_the_same_ids_
     assert set(spooled) <= {m.value() for m in after}
     finished = events(second_log, "ingest_finished")[-1]
     assert finished["resent_on_start"] == len(spooled) and finished["spool_records"] == 0
-    assert not spool_dir.exists()  # all acknowledged: the second run left nothing behind
+    assert not list(spool_dir.glob("*.spool"))  # all acknowledged: the second run left only its read mark
 
     # The killed run's feed session: every trade from its first frame up to the last one that was
     # spooled or acknowledged is in Kafka (by set and by count); none in between is missing.
@@ -167,3 +171,16 @@ def test_a_sigkilled_ingestor_restarted_loses_no_trade_and_resends_the_same_ids_
     assert max(session_in_kafka) == last_trade
     assert len(set(session_in_kafka)) == last_trade - first_trade + 1 >= KILL_AFTER_ACKED
     assert len(session_in_kafka) - len(set(session_in_kafka)) <= len(spooled)  # duplicates only from re-sends
+
+    # The ingestor's absence: one gap, from the last trade the killed run read (spooled or acknowledged,
+    # now all in Kafka) to the first trade the restarted run read.
+    gap_messages = read_topic(kafka.bootstrap_servers, kafka.feed_gaps_topic, 1, settle_s=1.0).messages
+    gap_codec = FeedGapAvroCodec(schema_registry_client(kafka), feed_gaps_subject(kafka.feed_gaps_topic))
+    (gap,) = [gap_codec.decode(m.value()) for m in gap_messages]
+    killed_run = [t for t in trades_after if t.trade_id in sequence_of]
+    restarted_run = [t for t in trades_after if t.trade_id not in sequence_of]
+    assert (gap.reason, gap.source, gap.session_id, gap_messages[0].key()) == (
+        "ingestor killed", "tiingo", session, b"tiingo")
+    assert gap.gap_start == max(t.ingest_time for t in killed_run)
+    assert gap.gap_end == min(t.ingest_time for t in restarted_run)
+    assert finished["feed_gaps_acked"] == 1 and finished["gaps"] == 1
