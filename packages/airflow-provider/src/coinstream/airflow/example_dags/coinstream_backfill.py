@@ -6,6 +6,14 @@ Scheduled daily with day-long data intervals, so history is filled with Airflow'
 
 or a single range by hand: trigger with conf {"from_date": "2026-01-01", "to_date": "2026-01-08"}.
 Re-running a range replaces its bars (idempotent). Needs the tiingo_default connection.
+
+Mode "gaps" (Param ``mode``, default from COINSTREAM_BACKFILL_MODE) backfills the feed's open gaps
+instead: every gap of the lake's feed_gaps table (Param ``gaps_table``, default from
+COINSTREAM_FEED_GAPS_TABLE) that no run has backfilled yet, or only those that started in the run's
+days when from_date/to_date are given in conf. REST has bars, not trades: the bars say what the
+market did while the feed was not read; the missed trades stay missing. With no open gap the
+backfill task is skipped, and the check with it. Trigger it by hand with conf {"mode": "gaps"}, or
+set COINSTREAM_BACKFILL_MODE=gaps to have the daily runs do it.
 """
 
 from __future__ import annotations
@@ -21,6 +29,11 @@ from airflow.sdk import DAG, CronDataIntervalTimetable, Param
 TICKERS = os.environ.get("COINSTREAM_BACKFILL_TICKERS", "btcusd,ethusd").split(",")
 START = "{{ params.from_date or (data_interval_start | ds) }}"
 END = "{{ params.to_date or (data_interval_end | ds) }}"
+# In gaps mode only conf's days narrow the gaps (none: every open gap); the check covers the bars the run wrote.
+GAP_START = "{{ params.from_date or '' }}"
+GAP_END = "{{ params.to_date or '' }}"
+CHECKED = ("{% if params.mode == 'gaps' %}backfilled_at = '{{ ti.xcom_pull(task_ids='backfill')['backfilled_at'] }}'"
+           f"{{% else %}}bar_date >= '{START}' AND bar_date < '{END}'{{% endif %}}")
 
 with DAG(
     dag_id="coinstream_backfill",
@@ -34,14 +47,21 @@ with DAG(
         "from_date": Param(None, type=["null", "string"], format="date", description="First day (default: the run's)."),
         "to_date": Param(None, type=["null", "string"], format="date", description="Day after the last (exclusive)."),
         "table": Param(os.environ.get("COINSTREAM_BACKFILL_TABLE", "s3a://coinstream/ohlcv_backfill"), type="string"),
+        "mode": Param(os.environ.get("COINSTREAM_BACKFILL_MODE", "range"), enum=["range", "gaps"],
+                      description="range: the run's days; gaps: the open gaps of gaps_table."),
+        "gaps_table": Param(os.environ.get("COINSTREAM_FEED_GAPS_TABLE", "s3a://coinstream/feed_gaps"), type="string",
+                            description="The lake's feed_gaps table (mode gaps)."),
     },
 ) as dag:
     backfill = TiingoBackfillOperator(
-        task_id="backfill", tickers=TICKERS, from_date=START, to_date=END, table="{{ params.table }}",
-        resample_freq="1min", tiingo_conn_id="tiingo_default", aws_conn_id="aws_default")
+        task_id="backfill", tickers=TICKERS, mode="{{ params.mode }}", table="{{ params.table }}",
+        from_date=f"{{% if params.mode == 'gaps' %}}{GAP_START}{{% else %}}{START}{{% endif %}}",
+        to_date=f"{{% if params.mode == 'gaps' %}}{GAP_END}{{% else %}}{END}{{% endif %}}",
+        gaps_table="{{ params.gaps_table }}", resample_freq="1min", tiingo_conn_id="tiingo_default",
+        aws_conn_id="aws_default")
     check = DeltaQualityCheckOperator(
         task_id="check", table="{{ params.table }}", aws_conn_id="aws_default", min_rows=1,
         not_null=["window_start", "ticker", "open", "close"], unique_key=["ticker", "exchange", "window_start"],
-        where=f"bar_date >= '{START}' AND bar_date < '{END}'")
+        where=CHECKED)
 
     backfill >> check
