@@ -50,6 +50,7 @@ def unique_kafka_settings(local_stack, name: str, partitions: int) -> KafkaSetti
     return KafkaSettings(bootstrap_servers=local_stack.bootstrap_servers,
                          schema_registry_url=local_stack.schema_registry_url,
                          trades_topic=f"test.{name}.{suffix}", dead_letter_topic=f"test.{name}.dlq.{suffix}",
+                         feed_gaps_topic=f"test.{name}.gaps.{suffix}",
                          partitions=partitions, replication_factor=3, min_insync_replicas=2)
 
 

@@ -19,7 +19,8 @@ def fresh_kafka(local_stack) -> KafkaSettings:
     suffix = uuid.uuid4().hex[:10]
     return KafkaSettings(bootstrap_servers=local_stack.bootstrap_servers,
                          schema_registry_url=local_stack.schema_registry_url,
-                         trades_topic=f"test.demo.{suffix}", dead_letter_topic=f"test.demo.dlq.{suffix}")
+                         trades_topic=f"test.demo.{suffix}", dead_letter_topic=f"test.demo.dlq.{suffix}",
+                         feed_gaps_topic=f"test.demo.gaps.{suffix}")
 
 
 def test_the_wait_ends_when_the_first_trade_registers_the_schema(local_stack):

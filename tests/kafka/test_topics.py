@@ -34,10 +34,12 @@ def test_pipeline_topics_are_created_with_replication_3_and_min_isr_2(kafka_sett
     reports = ensure_topics(admin, pipeline_topics(kafka_settings))
 
     assert [(r.name, r.created) for r in reports] == [(kafka_settings.trades_topic, True),
-                                                      (kafka_settings.dead_letter_topic, True)]
+                                                      (kafka_settings.dead_letter_topic, True),
+                                                      (kafka_settings.feed_gaps_topic, True)]
     assert describe(admin, kafka_settings.trades_topic) == (3, {3}, "2")
     partitions, replication, min_isr = describe(admin, kafka_settings.dead_letter_topic)
     assert (replication, min_isr) == ({3}, "2")
+    assert describe(admin, kafka_settings.feed_gaps_topic) == (1, {3}, "2")  # gaps are few: one partition
 
 
 def test_ensuring_again_finds_the_topics_and_changes_nothing(kafka_settings):
@@ -46,7 +48,7 @@ def test_ensuring_again_finds_the_topics_and_changes_nothing(kafka_settings):
 
     reports = ensure_topics(admin, pipeline_topics(kafka_settings))
 
-    assert [r.created for r in reports] == [False, False]
+    assert [r.created for r in reports] == [False, False, False]
     assert all(r.differences == () for r in reports)
 
 
