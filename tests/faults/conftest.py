@@ -33,8 +33,8 @@ def fault_suite(local_stack, tmp_path_factory) -> Iterator[FaultSuite]:
     # Not a test.* name: another test session sharing the stack deletes the test.* topics made during its tests.
     kafka = KafkaSettings(bootstrap_servers=local_stack.bootstrap_servers,
                           schema_registry_url=local_stack.schema_registry_url, trades_topic=f"faults.{suffix}",
-                          dead_letter_topic=f"faults.dlq.{suffix}", partitions=3, replication_factor=3,
-                          min_insync_replicas=2)
+                          dead_letter_topic=f"faults.dlq.{suffix}", feed_gaps_topic=f"faults.gaps.{suffix}",
+                          partitions=3, replication_factor=3, min_insync_replicas=2)
     s3 = S3Settings(endpoint_url=local_stack.s3_endpoint_url, bucket=local_stack.s3_bucket,
                     region=local_stack.s3_region, path_style=True, prefix=f"test-faults/{suffix}/")
     root = tmp_path_factory.mktemp("faults")
@@ -59,7 +59,7 @@ def fault_suite(local_stack, tmp_path_factory) -> Iterator[FaultSuite]:
     finally:
         processor.stop()
         with contextlib.suppress(KafkaException):
-            delete_topics(admin, [kafka.trades_topic, kafka.dead_letter_topic])
+            delete_topics(admin, [kafka.trades_topic, kafka.dead_letter_topic, kafka.feed_gaps_topic])
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -95,12 +95,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 def summary_table(cases: list[CaseFigures]) -> list[str]:
     """The cases as a Markdown table (the README's faults section shows one from a real run)."""
-    header = ("case", "rate/s", "sent", "not received (feed gap)", "landed", "quarantined", "dead letters", "late",
-              "lost", "duplicated", "time to recover", "processor stopped by itself")
+    header = ("case", "rate/s", "sent", "not received (feed gap)", "gap records", "landed", "quarantined",
+              "dead letters", "late", "lost", "duplicated", "time to recover", "processor stopped by itself")
     rows = [header, tuple("---" for _ in header)]
     for c in cases:
         rows.append((c.case, f"{c.rate:,.0f}", f"{c.sent:,}", f"{c.not_received + c.unread_at_kill:,}",
-                     f"{c.landed:,}", f"{c.quarantined:,}", f"{c.dead_letters:,}", f"{c.late:,}", f"{c.lost:,}",
-                     f"{c.duplicated:,}", "-" if c.recover_s is None else f"{c.recover_s:.1f} s",
+                     str(c.gaps), f"{c.landed:,}", f"{c.quarantined:,}", f"{c.dead_letters:,}", f"{c.late:,}",
+                     f"{c.lost:,}", f"{c.duplicated:,}", "-" if c.recover_s is None else f"{c.recover_s:.1f} s",
                      str(len(c.processor_exits))))
     return ["| " + " | ".join(row) + " |" for row in rows]

@@ -18,13 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from coinstream.core.stack.readiness import port_listening
-from coinstream.dashboard.demo.checkpoints import PartitionOffsets
 from coinstream.dashboard.demo.children import Child, start_child
 from coinstream.dashboard.demo.kafka_range import end_offsets
 from coinstream.dashboard.demo.log_follower import LogFollower
 
 from .feed_ledger import read_sent_log, read_sessions, settle_feed
-from .kafka_readback import read_case, topic_ends
+from .kafka_readback import TopicEnds, read_case, topic_ends
 from .reckoning import CaseFigures, reckon
 from .suite import FaultSuite, write_document
 
@@ -58,8 +57,8 @@ class FeedRun:
         self.pipeline_file = write_document(suite.document(self.feed_url), self.dir / "pipeline.toml")
         self.simulator: Child | None = None
         self.ingestors: list[Child] = []
-        self.starts: tuple[PartitionOffsets, PartitionOffsets] = ({}, {})
-        self.ends: tuple[PartitionOffsets, PartitionOffsets] = ({}, {})
+        self.starts: TopicEnds = ({}, {}, {})
+        self.ends: TopicEnds = ({}, {}, {})
         self.started = 0.0
         self.lifted: float | None = None
         self.recover_s: float | None = None

@@ -1,4 +1,5 @@
-"""A case's records read back from Kafka by offset: its trades' ids (and schema ids), its dead letters' keys.
+"""A case's records read back from Kafka by offset: its trades' ids (and schema ids), its dead letters'
+keys, its feed gaps.
 
 A case's records are those between the topics' end offsets read before its ingestor started and after
 it flushed (the demo delimits a run the same way).
@@ -13,7 +14,9 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, Message, TopicPartition
 
-from coinstream.core import KafkaSettings
+from coinstream.core import FeedGap, KafkaSettings
+from coinstream.core.kafka import FeedGapAvroCodec, feed_gaps_subject
+from coinstream.core.kafka.avro import schema_registry_client
 from coinstream.dashboard.demo.checkpoints import PartitionOffsets
 from coinstream.dashboard.demo.kafka_range import end_offsets
 
@@ -76,16 +79,21 @@ class KafkaReadback:
     dead_letters: Counter[DeadLetterKey] = field(default_factory=Counter)
     dead_letter_reasons: dict[DeadLetterKey, str] = field(default_factory=dict)
     dead_letter_sizes: dict[DeadLetterKey, int] = field(default_factory=dict)  # original_size header, if any
+    gaps: list[FeedGap] = field(default_factory=list)
 
 
-def topic_ends(kafka: KafkaSettings) -> tuple[PartitionOffsets, PartitionOffsets]:
-    """The end offsets of the trades topic and of the dead-letter topic."""
-    return end_offsets(kafka, kafka.trades_topic), end_offsets(kafka, kafka.dead_letter_topic)
+TopicEnds = tuple[PartitionOffsets, PartitionOffsets, PartitionOffsets]
+"""End offsets of the trades, dead-letter and feed gaps topics."""
 
 
-def read_case(kafka: KafkaSettings, starts: tuple[PartitionOffsets, PartitionOffsets],
-              ends: tuple[PartitionOffsets, PartitionOffsets]) -> KafkaReadback:
-    """Read a case's trades and dead letters back (``starts``/``ends``: from :func:`topic_ends`)."""
+def topic_ends(kafka: KafkaSettings) -> TopicEnds:
+    """The end offsets of the trades topic, the dead-letter topic and the feed gaps topic."""
+    return (end_offsets(kafka, kafka.trades_topic), end_offsets(kafka, kafka.dead_letter_topic),
+            end_offsets(kafka, kafka.feed_gaps_topic))
+
+
+def read_case(kafka: KafkaSettings, starts: TopicEnds, ends: TopicEnds) -> KafkaReadback:
+    """Read a case's trades, dead letters and gaps back (``starts``/``ends``: from :func:`topic_ends`)."""
     readback = KafkaReadback()
     for message in read_range(kafka, kafka.trades_topic, starts[0], ends[0]):
         value = message.value()
@@ -98,4 +106,8 @@ def read_case(kafka: KafkaSettings, starts: tuple[PartitionOffsets, PartitionOff
         readback.dead_letter_reasons[key] = headers.get("coinstream.reason", "")
         if "coinstream.original_size" in headers:
             readback.dead_letter_sizes[key] = int(headers["coinstream.original_size"])
+    gaps = list(read_range(kafka, kafka.feed_gaps_topic, starts[2], ends[2]))
+    if gaps:
+        codec = FeedGapAvroCodec(schema_registry_client(kafka), feed_gaps_subject(kafka.feed_gaps_topic))
+        readback.gaps = sorted((codec.decode(message.value()) for message in gaps), key=lambda gap: gap.gap_start)
     return readback

@@ -39,6 +39,7 @@ class CaseFigures:
     duplicated: int                # extra copies of owed trades across the tables
     dead_letter_copies: int        # extra copies in the dead-letter topic (it has no deduplication)
     unreceived_landed: int         # trades the client never received that landed anyway: a broken ledger
+    gaps: int                      # feed gap records the case put on the feed gaps topic
     recover_s: float | None
     processor_exits: list[str] = field(default_factory=list)  # times it stopped by itself (the suite restarted it)
     notes: list[str] = field(default_factory=list)
@@ -48,7 +49,8 @@ class CaseFigures:
         gap = self.not_received + self.unread_at_kill
         return (f"[{self.case}] sent {self.sent:,} / landed {self.landed:,} / quarantined {self.quarantined:,} / "
                 f"dead letters {self.dead_letters:,} / late {self.late:,} / lost {self.lost:,} / duplicated "
-                f"{self.duplicated:,} / time to recover {recover} (not received, a feed gap: {gap:,}; "
+                f"{self.duplicated:,} / time to recover {recover} (not received, a feed gap: {gap:,}, in "
+                f"{self.gaps} gap records; "
                 f"{self.rate:,.0f} trades/s for {self.duration_s:.0f} s)"
                 + "".join(f"\n    the processor stopped by itself, restarted: {exit}" for exit in self.processor_exits)
                 + "".join(f"\n    {note}" for note in self.notes))
@@ -89,6 +91,7 @@ def reckon(case: str, rate: float, duration_s: float, ledger: FeedLedger, kafka:
         duplicated=sum(n - 1 for trade_id, n in copies.items() if trade_id in owed),
         dead_letter_copies=sum(n - 1 for key, n in kafka.dead_letters.items() if key in ledger.dead_letters),
         unreceived_landed=sum(1 for trade_id in copies if trade_id in ledger.unreceived_ids),
+        gaps=len(kafka.gaps),
         recover_s=recover_s)
 
 

@@ -33,7 +33,8 @@ def suite_document(*, name: str, kafka: KafkaSettings, s3: S3Settings, checkpoin
     return {
         "pipeline": {"name": name},
         "kafka": kafka.model_dump(mode="json", include={
-            "bootstrap_servers", "schema_registry_url", "trades_topic", "dead_letter_topic", "partitions",
+            "bootstrap_servers", "schema_registry_url", "trades_topic", "dead_letter_topic", "feed_gaps_topic",
+            "partitions",
             "replication_factor", "min_insync_replicas"}),
         "s3": s3.model_dump(mode="json", include={"endpoint_url", "bucket", "region", "path_style", "prefix"}),
         "spark": {"master": "local[2]", "trigger_interval": "2 seconds", "checkpoint_location": str(checkpoints),
@@ -122,7 +123,10 @@ class ProcessorSupervisor:
         if self.running():
             return False
         if self.child is not None:
-            last_error = next((line for line in reversed(self.tail(60).splitlines()) if "error" in line.lower()), "")
+            lines = self.tail(60).splitlines()
+            # The CLI's last word ("error: query ... stopped: ..."), else the last line that names an error.
+            last_error = next((line for line in reversed(lines) if line.startswith("error:")), "") or next(
+                (line for line in reversed(lines) if "error" in line.lower()), "")
             self.exits.append(f"exit {self.child.process.returncode}: {last_error[:300]}")
         self.start()
         return True

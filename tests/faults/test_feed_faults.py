@@ -39,7 +39,10 @@ def test_h_ten_websocket_drops(fault_suite, fault_report):
 
     assert len(gaps) == DROPS
     assert len(run.ledger.sessions) == DROPS + 1
-    assert [s.reason for s in run.ledger.sessions[:DROPS]] == ["connection lost"] * DROPS
+    dropped = run.ledger.sessions[:DROPS]
+    assert [s.reason for s in dropped] == ["connection lost"] * DROPS
+    # each drop is a record on the feed gaps topic, following the session it ended
+    assert [(g.session_id, g.reason) for g in run.readback.gaps] == [(s.session_id, "connection lost") for s in dropped]
     assert figures.landed == len(run.ledger.trades) > RATE * 20
     assert_exactly_once(figures)
 
