@@ -31,16 +31,16 @@ def test_b_one_broker_killed_then_the_leaders_broker(fault_suite, fault_report, 
     elected) and restart it."""
     with FeedRun(fault_suite, "b-broker-then-leader", RATE) as run:
         run.start()
-        run.stream(10)
+        run.stream(8)
         led = leaders(fault_suite)
         first = next((b for b in local_stack.broker_ids if b not in led.values()), led[2])
         local_stack.kill_broker(first)
-        run.stream(15)
+        run.stream(12)
         local_stack.start_broker(first, wait=True)
-        run.stream(5)
+        run.stream(4)
         leader = leaders(fault_suite)[0]
         local_stack.kill_broker(leader)
-        run.stream(15)
+        run.stream(12)
         local_stack.start_broker(leader, wait=True)
         figures = fault_report(run.recover_then_finish())
     assert leaders(fault_suite)[0] is not None
