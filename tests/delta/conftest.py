@@ -27,8 +27,8 @@ from coinstream.spark.processor import Processor, ProcessorOptions, ProcessorRep
 from coinstream.spark.session import build_session
 from coinstream.spark.settings import SparkSettings
 
-from ..conftest import unique_kafka_settings
 from .pipelines import pipeline_document
+from .topics import private_topics
 
 _AWS_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
 
@@ -95,9 +95,10 @@ def lake(lake_s3, aws_environment) -> LakeReader:
 
 
 @pytest.fixture
-def kafka_settings(local_stack) -> KafkaSettings:
+def kafka_settings(local_stack) -> Iterator[KafkaSettings]:
     """[kafka] for the local stack with topics no other test uses (2 partitions)."""
-    return unique_kafka_settings(local_stack, "delta", partitions=2)
+    with private_topics(local_stack, "delta", partitions=2) as settings:
+        yield settings
 
 
 class PipelineRunner:

@@ -13,7 +13,7 @@ from confluent_kafka import Producer
 from coinstream.core import KafkaSettings, PluginHost, Provider, parse_pipeline
 from coinstream.spark import plugin as spark_plugin
 
-from ..conftest import unique_kafka_settings
+from ..delta.topics import private_topics
 from coinstream.spark.__about__ import __version__
 from coinstream.spark.jars import ensure_jars
 from coinstream.spark.processor import Processor, ProcessorOptions, ProcessorReport
@@ -39,9 +39,10 @@ def host() -> PluginHost:
 
 
 @pytest.fixture
-def kafka_settings(local_stack) -> KafkaSettings:
+def kafka_settings(local_stack) -> Iterator[KafkaSettings]:
     """[kafka] for the local stack with topics no other test uses (2 partitions)."""
-    return unique_kafka_settings(local_stack, "processor", partitions=2)
+    with private_topics(local_stack, "processor", partitions=2) as settings:
+        yield settings
 
 
 @pytest.fixture
