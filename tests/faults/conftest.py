@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
+from pathlib import Path
 from collections.abc import Iterator
 
 import pytest
@@ -82,6 +83,19 @@ def fault_report(request: pytest.FixtureRequest):
         print(figures.line())
         return figures
     return report
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The suite runs on request (``-m faults`` or COINSTREAM_FAULT_SUITE=1): it takes ~25 minutes and is
+    not yet part of ``./dev test``, whose CI budget it would more than double."""
+    if os.environ.get("COINSTREAM_FAULT_SUITE") == "1" or "faults" in (config.getoption("markexpr") or ""):
+        return
+    here = Path(__file__).parent
+    skip = pytest.mark.skip(reason="the end-to-end fault suite runs on request: `pytest tests/faults -m faults` "
+                                   "or COINSTREAM_FAULT_SUITE=1 (about 25 minutes)")
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(skip)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
