@@ -1,5 +1,6 @@
-"""Event time and checkpoints: late trades inside/outside the watermark, and a stop mid-stream followed
-by a restart that processes every record exactly once."""
+"""Late trades and checkpoints: a trade that reached the ingestor later than the watermark lands in
+late_trades with how late it was, not nowhere; a stop mid-stream followed by a restart processes every
+record exactly once."""
 
 from __future__ import annotations
 
@@ -8,31 +9,57 @@ import pytest
 from coinstream.spark.processor import ProcessorOptions
 from coinstream.spark.sinks.memory import memory_batches, memory_rows
 
-from .trades import trade
+from .pipelines import FULL_TRANSFORMS
+from .trades import at, trade
 
 pytestmark = [pytest.mark.spark, pytest.mark.stack]
 
 DEDUP = [{"name": "validate"}, {"name": "deduplicate", "watermark": "10 minutes"}]
 
 
-def test_a_late_trade_inside_the_watermark_is_kept_and_one_outside_is_dropped_and_counted(run_pipeline, produce):
-    sinks = [{"name": "memory", "input": "trades", "table": "late_trades"}]
-    produce([trade("a1", 0), trade("a2", 60), trade("z", 30 * 60)])
-    first = run_pipeline(DEDUP, sinks)
-    assert sorted(row["trade_id"] for row in memory_rows("late_trades")) == ["a1", "a2", "z"]
-    # max event time 30 min - 10 min delay: the watermark is now T0 + 20 min
-    assert first.metrics[-1].watermark is not None
+def iso(seconds: float) -> str:
+    return at(seconds).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+
+def test_a_trade_later_than_the_watermark_lands_in_late_trades_with_how_late_it_was(run_pipeline, produce):
+    sinks = [{"name": "memory", "input": "trades", "table": "late_test_trades"},
+             {"name": "memory", "input": "late_trades", "table": "late_test_late"},
+             {"name": "memory", "input": "ohlcv_1m", "table": "late_test_bars", "output_mode": "update"}]
     produce([
-        trade("inside", 25 * 60),      # 5 min behind the max event time: inside the watermark
-        trade("outside", 5 * 60),      # 15 min behind the watermark: too late
-        trade("z", 30 * 60),           # redelivered copy of z: a duplicate within the watermark
+        trade("a1", 0), trade("a2", 60),
+        trade("slow", 30, ingest_seconds=30 + 9 * 60),      # reached the ingestor 9 min late: on time
+        trade("late", 0, ingest_seconds=12 * 60 + 3),       # 12 min 3 s late: beyond the 10-minute watermark
+        trade("a1", 0),                                     # a re-sent copy: a duplicate, in no table
     ])
+
+    report = run_pipeline(FULL_TRANSFORMS, sinks)
+
+    assert sorted(row["trade_id"] for row in memory_rows("late_test_trades")) == ["a1", "a2", "slow"]
+    late = memory_rows("late_test_late")
+    assert [(row["trade_id"], row["late_by_ms"]) for row in late] == [("late", 723_000.0)]
+    assert late[0]["reason"] == (f"trade_time {iso(0)} is 12 min 3 s behind its ingest_time {iso(723)} "
+                                 "(deduplicate watermark 10 minutes)")
+    assert "_recheck" not in late[0]
+    # The bars count exactly the trades that landed in trades.
+    bars = {row["window_start"]: row["trade_count"] for row in memory_rows("late_test_bars")}
+    assert bars == {at(0): 2, at(60): 1}
+    # Counted where the hooks see it; nothing dropped behind a watermark anywhere.
+    assert sum(int(m.extra.get("late_trades", 0)) for m in report.metrics) == 1
+    assert sum(int(m.extra["late_rows_dropped"]) for m in report.metrics) == 0
+
+
+def test_a_replay_older_than_every_watermark_lands_in_trades_not_nowhere(run_pipeline, produce):
+    sinks = [{"name": "memory", "input": "trades", "table": "replay_test_trades"},
+             {"name": "memory", "input": "late_trades", "table": "replay_test_late"}]
+    produce([trade("now1", 40 * 60), trade("now2", 41 * 60)])
+    run_pipeline(DEDUP, sinks)
+    # A recording of an hour earlier, replayed now: its trades keep their recorded times.
+    produce([trade("old1", 0), trade("old2", 60), trade("now1", 40 * 60)])
     second = run_pipeline(DEDUP, sinks)
 
-    assert sorted(row["trade_id"] for row in memory_rows("late_trades")) == ["a1", "a2", "inside", "z"]
-    assert sum(int(m.extra["late_rows_dropped"]) for m in second.metrics) == 1
-    assert sum(m.rows for m in second.metrics) == 3
+    assert sorted(row["trade_id"] for row in memory_rows("replay_test_trades")) == ["now1", "now2", "old1", "old2"]
+    assert memory_rows("replay_test_late") == []
+    assert sum(int(m.extra["late_rows_dropped"]) for m in second.metrics) == 0
 
 
 def test_stopped_mid_stream_then_restarted_processes_every_record_once(run_pipeline, produce):

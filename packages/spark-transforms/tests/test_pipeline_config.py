@@ -71,7 +71,7 @@ def test_a_sink_reading_a_stream_nothing_produces_is_refused_with_the_choices(ho
         plan_streams(pipeline.transforms, pipeline.sinks)
     assert str(error.value) == (
         "sinks[0] (console) writes stream 'ohlcv_1m', which no transform produces (streams: exchange_stats, "
-        "quarantine, trades); add the transform that writes it or fix input")
+        "late_trades, quarantine, trades); add the transform that writes it or fix input")
 
 
 def test_a_transform_reading_a_later_stream_is_refused(host):
@@ -84,13 +84,24 @@ def test_a_transform_reading_a_later_stream_is_refused(host):
     assert "transforms[0] (enrich) reads stream 'ohlcv_1m', which no earlier step produces" in str(error.value)
 
 
-def test_writing_into_quarantine_is_refused(host):
+@pytest.mark.parametrize(("stream", "kept_for"), [("quarantine", "rejected rows"),
+                                                   ("late_trades", "trades later than the watermark")])
+def test_writing_into_a_side_stream_is_refused(host, stream, kept_for):
     raw = tomllib.loads(FULL)
-    raw["transforms"].append({"name": "enrich", "output": "quarantine"})
+    raw["transforms"].append({"name": "enrich", "output": stream})
     pipeline = parse_pipeline(raw, host.registry)
 
-    with pytest.raises(PipelineGraphError, match="writes to 'quarantine', which is reserved for rejected rows"):
+    with pytest.raises(PipelineGraphError, match=f"writes to '{stream}', which is reserved for {kept_for}"):
         plan_streams(pipeline.transforms, pipeline.sinks)
+
+
+def test_a_sink_can_write_the_late_trades_stream(host):
+    raw = tomllib.loads(FULL)
+    raw["sinks"].append({"name": "console", "input": "late_trades"})
+    pipeline = parse_pipeline(raw, host.registry)
+
+    assert [route.output for route in plan_streams(pipeline.transforms, pipeline.sinks)] == [
+        "trades", "trades", "trades", "ohlcv_1m", "exchange_stats"]
 
 
 @pytest.mark.parametrize(("key", "value", "expected"), [

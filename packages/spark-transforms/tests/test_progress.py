@@ -64,3 +64,40 @@ def test_the_watcher_emits_each_batch_once_with_the_extras_a_sink_reported():
     assert [m.batch_id for m in emitted] == [3, 4]
     assert emitted[1].extra["merged_rows"] == 12
     assert "merged_rows" not in emitted[0].extra
+
+
+def test_the_late_trades_of_a_batch_are_counted_and_logged(monkeypatch):
+    logged: list[tuple[str, str, dict]] = []
+    monkeypatch.setattr("coinstream.spark.progress.log.info", lambda event, **kw: logged.append(("info", event, kw)))
+    monkeypatch.setattr("coinstream.spark.progress.log.warning",
+                        lambda event, **kw: logged.append(("warning", event, kw)))
+    monkeypatch.setattr("coinstream.spark.progress.log.error", lambda event, **kw: logged.append(("error", event, kw)))
+    watcher = ProgressWatcher("demo", lambda metrics: None)
+    late_query, bars_query = FakeQuery(), FakeQuery()
+    bars_query.name = "demo-delta-ohlcv_1m"
+    watcher.watch(late_query, "late_trades")
+    watcher.watch(bars_query, "ohlcv_1m", aggregated=True)
+    watcher.reporter("demo-memory-trades")(4, duplicates_dropped=1)
+    late_query.recentProgress = [FakeProgress({**PROGRESS, "stateOperators": [],
+                                               "observedMetrics": {"late_trades": {"rows": 3}}})]
+    bars_query.recentProgress = [FakeProgress({**PROGRESS, "name": "demo-delta-ohlcv_1m"})]
+
+    [late, bars] = watcher.poll()
+
+    assert late.extra["late_trades"] == 3 and "late_trades" not in bars.extra
+    events = [(level, event, kw.get("rows")) for level, event, kw in logged if event != "batch_committed"]
+    assert events == [("info", "late_trades_routed", 3), ("warning", "late_rows_not_aggregated", 3)]
+    assert logged[1][2]["duplicates_dropped"] == 1
+
+
+def test_rows_a_non_aggregating_query_drops_behind_a_watermark_are_an_error(monkeypatch):
+    errors: list[tuple[str, dict]] = []
+    monkeypatch.setattr("coinstream.spark.progress.log.error", lambda event, **kw: errors.append((event, kw)))
+    watcher = ProgressWatcher("demo", lambda metrics: None)
+    query = FakeQuery()
+    watcher.watch(query, "trades")
+    query.recentProgress = [FakeProgress(PROGRESS)]
+
+    watcher.poll()
+
+    assert [(event, kw["rows"], kw["stream"]) for event, kw in errors] == [("late_rows_dropped", 3, "trades")]

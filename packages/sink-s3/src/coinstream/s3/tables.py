@@ -17,8 +17,9 @@ WriteMode = Literal["append", "merge"]
 
 @dataclass(frozen=True, slots=True)
 class TableSpec:
-    """The defaults for one table: ``mode`` (append or MERGE on ``keys``), ``partition_by``, and the
-    Delta ``properties`` the sink sets when it creates the table."""
+    """The defaults for one table: ``mode`` (append or MERGE on ``keys``), ``partition_by``, the
+    Delta ``properties`` the sink sets when it creates the table, and ``check_tables``: the other
+    tables a row marked for a recheck must not repeat (by trade_id)."""
 
     name: str
     mode: WriteMode
@@ -26,6 +27,7 @@ class TableSpec:
     keys: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()
     properties: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    check_tables: tuple[str, ...] = ()
 
 
 # Trade tables: file statistics (min/max/nulls) only for the columns queries filter on. Delta's default
@@ -53,6 +55,9 @@ TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (
     # Small by design (rejected rows only): one folder, no partitions.
     TableSpec("quarantine", "append", columns=(*TRADES_COLUMNS[:11], "reason", "quarantined_by"),
               properties=TRADE_TABLE_PROPERTIES),
+    # Small by design too. A late trade already in trades is a repeat of it, not a late trade.
+    TableSpec("late_trades", "append", columns=(*TRADES_COLUMNS[:11], "reason", "late_by_ms"),
+              properties=TRADE_TABLE_PROPERTIES, check_tables=("trades",)),
 )}
 
 

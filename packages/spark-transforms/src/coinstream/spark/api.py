@@ -3,7 +3,8 @@
 A pipeline is a small graph of **named streams**. Decoding the trades topic yields ``trades``;
 each ``[[transforms]]`` entry reads one stream (``input``, default ``trades``) and writes one
 (``output``, default: its input, i.e. it replaces it); rows a transform rejects go to the
-``quarantine`` stream with a ``reason``. Each ``[[sinks]]`` entry writes one stream (``input``)
+``quarantine`` stream with a ``reason``; rows a transform's watermark would discard go to the
+``late_trades`` stream, with a ``reason``. Each ``[[sinks]]`` entry writes one stream (``input``)
 and becomes its own streaming query with its own checkpoint folder. Exactly-once comes from that
 checkpoint plus an idempotent sink (see :class:`SinkContext`).
 
@@ -35,6 +36,14 @@ TRADES = "trades"
 """Decoded trades (then validated, deduplicated, enriched by the transforms that replace it)."""
 QUARANTINE = "quarantine"
 """Rows a transform rejected: the row's columns, ``reason`` and ``quarantined_by`` (the transform name)."""
+LATE_TRADES = "late_trades"
+"""Trades that came later than the watermark allows (built-in ``deduplicate``): the row's columns,
+``reason`` (how late, against which limit) and ``late_by_ms``."""
+RECHECK = "_recheck"
+"""A boolean column a stream may carry. True marks a row that may repeat one an earlier micro-batch of
+the same query wrote longer ago than the deduplication remembers (e.g. a trade re-sent after a long
+outage). An exactly-once sink checks those rows by the stream's keys against what it already wrote,
+drops the repeats, and never writes the column itself."""
 OHLCV_1M = "ohlcv_1m"
 """One-minute OHLCV bars per ticker and exchange (built-in ``ohlcv``)."""
 EXCHANGE_STATS = "exchange_stats"
@@ -62,15 +71,22 @@ class TransformOutput:
     """What a transform returns when it does more than map rows.
 
     ``frame``: the output stream. ``quarantine``: rejected rows, with a string column ``reason``
-    (why, with the offending value); they are never silently dropped. ``keys``: the columns that
-    identify a row of ``frame`` (upserting sinks MERGE on them); None keeps the input's keys.
-    ``aggregated``: ``frame`` is a streaming aggregation (sinks pick append or update mode).
+    (why, with the offending value); they are never silently dropped. ``late``: rows that came too
+    late for the transform's watermark, with a string column ``reason`` (how late); they go to the
+    ``late_trades`` stream. ``keys``: the columns that identify a row of ``frame`` (upserting sinks
+    MERGE on them); None keeps the input's keys. ``aggregated``: ``frame`` is a streaming
+    aggregation (sinks pick append or update mode). ``event_time_frame``: the same rows for
+    event-time aggregations (a watermark on ``trade_time``), when ``frame`` carries another
+    watermark: the transforms after this one also run on it, and aggregations read only it (Spark
+    allows one watermark per lineage).
     """
 
     frame: DataFrame
     quarantine: DataFrame | None = None
     keys: tuple[str, ...] | None = None
     aggregated: bool = False
+    late: DataFrame | None = None
+    event_time_frame: DataFrame | None = None
 
 
 @runtime_checkable
@@ -78,7 +94,8 @@ class Transform(Protocol):
     """A Spark transform: called once per pipeline start with the streaming DataFrame it reads.
 
     Returns the output DataFrame (same keys as the input), or a :class:`TransformOutput` with a
-    quarantine side output and/or new keys. It builds a lazy plan; it must not start a query.
+    quarantine or late side output and/or new keys. It builds a lazy plan; it must not start a query.
+    After a transform that gives an ``event_time_frame``, it is called once more, on that view.
     """
 
     def __call__(self, frame: DataFrame) -> DataFrame | TransformOutput: ...
@@ -129,6 +146,8 @@ class SinkContext:
       closes under the watermark; update re-emits changed rows every batch, for MERGE sinks).
     - ``report(batch_id, **extra)``: attach sink figures (rows merged, table version) to that
       batch's :class:`coinstream.core.BatchMetrics` ``extra``; call it inside ``foreachBatch``.
+    - a stream may carry the :data:`RECHECK` column: check the marked rows by ``keys`` against what
+      the sink already wrote, drop the repeats, and never write the column.
     """
 
     spark: SparkSession

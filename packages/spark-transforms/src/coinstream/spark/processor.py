@@ -169,7 +169,7 @@ class Processor:
             except Exception as error:
                 self.stop()
                 raise ProcessorError(_start_failure(planned, error)) from error
-            self.watcher.watch(query, planned.stream)
+            self.watcher.watch(query, planned.stream, aggregated=stream.aggregated)
             self.queries.append(query)
             log.info("query_started", query=query_name, stream=planned.stream, sink=planned.component.name,
                      checkpoint=context.checkpoint_location, trigger=trigger.as_kwargs())
@@ -238,6 +238,10 @@ def query_failure(name: str | None, error: BaseException) -> str:
     match = _RAISED.search(text)
     if match:
         return f"query {name} stopped: {match.group(1).strip()}"
+    if "Redefining watermark is disallowed" in text:
+        return (f"query {name} stopped: a transform sets a watermark downstream of another one, which Spark refuses "
+                "once the first watermark moves: deduplicate already gives ohlcv and exchange_stats a trade_time "
+                "watermark (its event_time_watermark), so remove their own watermark setting")
     raised = _PYTHON_RAISED.findall(text)
     if raised:
         kind, message = raised[-1]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from coinstream.core import BatchMetrics
+from coinstream.spark.api import LATE_TRADES
 
 if TYPE_CHECKING:
     from pyspark.sql.streaming import StreamingQuery
@@ -74,6 +75,9 @@ def batch_metrics(progress: Mapping[str, Any], pipeline_name: str, stream: str,
     sink = progress.get("sink") or {}
     if sink.get("numOutputRows") is not None:
         figures["output_rows"] = int(sink["numOutputRows"])
+    observed = (progress.get("observedMetrics") or {}).get(LATE_TRADES)
+    if isinstance(observed, Mapping) and observed.get("rows") is not None:
+        figures["late_trades"] = int(observed["rows"])
     figures.update(extra or {})
     watermark = (progress.get("eventTime") or {}).get("watermark")
     return BatchMetrics(
@@ -95,14 +99,17 @@ class ProgressWatcher:
         self._pipeline_name = pipeline_name
         self._emit = emit
         self._queries: list[tuple[StreamingQuery, str]] = []
+        self._aggregated: set[str] = set()
         self._seen: dict[str, int] = {}
         self._extras: dict[tuple[str, int], dict[str, float | int | str]] = {}
         self._lock = threading.Lock()
         self.history: list[BatchMetrics] = []
 
-    def watch(self, query: StreamingQuery, stream: str) -> None:
-        """Follow a started query that writes ``stream``."""
+    def watch(self, query: StreamingQuery, stream: str, aggregated: bool = False) -> None:
+        """Follow a started query that writes ``stream`` (``aggregated``: a streaming aggregation)."""
         self._queries.append((query, stream))
+        if aggregated:
+            self._aggregated.add(stream)
 
     def reporter(self, query_name: str) -> Callable[..., None]:
         """The ``report(batch_id, **extra)`` callback a sink gets for its query."""
@@ -134,12 +141,21 @@ class ProgressWatcher:
                 emitted.append(metrics)
         return emitted
 
-    @staticmethod
-    def _log(metrics: BatchMetrics) -> None:
-        log.info("batch_committed", query=metrics.extra.get("query"), stream=metrics.extra.get("stream"),
+    def _log(self, metrics: BatchMetrics) -> None:
+        query, stream = metrics.extra.get("query"), metrics.extra.get("stream")
+        log.info("batch_committed", query=query, stream=stream,
                  batch_id=metrics.batch_id, rows=metrics.rows, rows_per_second=round(metrics.rows_per_second, 1),
                  duration_ms=metrics.duration_ms, kafka_lag=metrics.kafka_lag, watermark=metrics.watermark)
+        late = metrics.extra.get("late_trades", 0)
+        if late:
+            log.info("late_trades_routed", query=query, batch_id=metrics.batch_id, rows=late,
+                     duplicates_dropped=metrics.extra.get("duplicates_dropped", 0))
         dropped = metrics.extra.get("late_rows_dropped", 0)
-        if dropped:
-            log.warning("late_rows_dropped", query=metrics.extra.get("query"), batch_id=metrics.batch_id,
+        if dropped and stream in self._aggregated:
+            # The trades are in trades; only this aggregate (a closed window) does not count them.
+            log.warning("late_rows_not_aggregated", query=query, stream=stream, batch_id=metrics.batch_id,
                         rows=dropped, watermark=metrics.watermark)
+        elif dropped:
+            log.error("late_rows_dropped", query=query, stream=stream, batch_id=metrics.batch_id, rows=dropped,
+                      watermark=metrics.watermark,
+                      hint="a stateful transform dropped rows behind its watermark: they are in no table")

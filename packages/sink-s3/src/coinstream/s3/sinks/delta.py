@@ -2,10 +2,12 @@
 
 Two ways to write, picked per table (``mode``):
 
-- **append** (trades, quarantine): a plain Delta append per micro-batch in ``foreachBatch``, each commit
-  tagged with the query and batch id; a replayed batch is found by its tag and skipped, and a
-  checkpoint reset under a kept table stops the query (:mod:`coinstream.s3.sinks.tagged_append`, which
+- **append** (trades, quarantine, late_trades): a plain Delta append per micro-batch in ``foreachBatch``,
+  each commit tagged with the query and batch id; a replayed batch is found by its tag and skipped, and
+  a checkpoint reset under a kept table stops the query (:mod:`coinstream.s3.sinks.tagged_append`, which
   also says why this is not Delta's streaming sink: a state reconstruction per batch in delta-spark 4.4).
+  Rows the stream marks for a recheck are first checked by trade_id against the table and its
+  ``check_tables`` (:mod:`coinstream.s3.sinks.repeats`).
 - **merge** (ohlcv_1m, exchange_stats): the aggregation in update mode, upserted with MERGE on the
   stream's keys in ``foreachBatch``, idempotent through ``txnAppId``/``txnVersion``
   (:mod:`coinstream.s3.sinks.delta_batches`). MERGE costs far more per row than an append: keep it
@@ -52,6 +54,9 @@ class DeltaSinkSettings(SinkSettings):
     partition_by: list[str] | None = Field(None, description=(
         "Partition columns; default: the table's documented partitioning (trades: trade_date)."))
     merge_keys: list[str] | None = Field(None, description="Columns MERGE matches on; default: the stream's keys.")
+    check_tables: list[str] | None = Field(None, description=(
+        "Other tables (names under [s3], or s3a:// or local locations) whose trade_ids a row marked for a recheck "
+        "must not repeat; default: the table's documented ones (late_trades: trades)."))
     merge_schema: bool = Field(True, description="Add new columns to the table when the stream gains them.")
     table_properties: dict[str, str] = Field(default_factory=dict, description=(
         "Delta table properties (delta.*) set when the sink creates the table, over the table's documented "
@@ -97,6 +102,12 @@ class DeltaSink:
         """The MERGE keys: the setting, else the stream's keys, else the table's documented keys."""
         return tuple(self.settings.merge_keys or context.keys or self.spec.keys)
 
+    def check_locations(self, pipeline_name: str) -> list[str]:
+        """The Spark URIs of the tables a marked row must not repeat besides this one."""
+        names = self.settings.check_tables if self.settings.check_tables is not None else self.spec.check_tables
+        return [SinkStorage(name, name if ("://" in name or "/" in name) else None).location(pipeline_name)[0].spark_uri
+                for name in names]
+
     def start(self, stream: DataFrame, context: SinkContext) -> StreamingQuery:
         """Check the bucket, then start the query writing ``context.stream``; return it."""
         location = self.storage.prepare(context.spark, context.pipeline_name)
@@ -113,7 +124,8 @@ class DeltaSink:
         if mode == "append":
             append = TaggedBatchAppend(uri=location.spark_uri, query=context.query_name, partition_by=partition_by,
                                        merge_schema=self.settings.merge_schema, report=context.report,
-                                       table_properties=self.table_properties())
+                                       table_properties=self.table_properties(), keys=context.keys or ("trade_id",),
+                                       check_tables=self.check_locations(context.pipeline_name))
             return context.writer(frame, "append").foreachBatch(append).start()
         keys = self.merge_keys(context)
         if not keys:

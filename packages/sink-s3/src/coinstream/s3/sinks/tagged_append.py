@@ -18,6 +18,9 @@ the first batch a writer sees needs a look at the table: the newest commit tagge
   again, and writing would duplicate or skip data. The query stops with :class:`CheckpointResetError`
   (the message says the two ways out).
 
+Rows the stream marks for a recheck (``_recheck``) are checked by key against this table and the
+``check_tables`` first (:mod:`coinstream.s3.sinks.repeats`); the repeats are not written.
+
 Called by Spark once per micro-batch, on the driver; returns nothing.
 """
 
@@ -29,7 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from coinstream.spark.api import BatchReporter
+from coinstream.s3.sinks.repeats import without_repeats
+from coinstream.spark.api import RECHECK, BatchReporter
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -70,13 +74,16 @@ class TaggedBatchAppend:
     """Appends each micro-batch of one query to the Delta table at ``uri``, once (module docstring)."""
 
     def __init__(self, uri: str, query: str, partition_by: Sequence[str], merge_schema: bool,
-                 report: BatchReporter, table_properties: Mapping[str, str] | None = None) -> None:
+                 report: BatchReporter, table_properties: Mapping[str, str] | None = None,
+                 keys: Sequence[str] = ("trade_id",), check_tables: Sequence[str] = ()) -> None:
         self.uri = uri
         self.table_properties = dict(table_properties or {})  # applied by Delta only when the write creates the table
         self.query = query
         self.partition_by = tuple(partition_by)
         self.merge_schema = merge_schema
         self.report = report
+        self.keys = tuple(keys)
+        self.check_tables = tuple(check_tables)  # other tables (URIs) a marked row must not repeat
         self._checked = False
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
@@ -98,6 +105,15 @@ class TaggedBatchAppend:
                 log.info("delta_batch_skipped", table=self.uri, query=self.query, batch_id=batch_id)
                 self.report(batch_id, delta_write="skipped")
                 return
+        if RECHECK in batch.columns:
+            with without_repeats(batch, self.keys, (self.uri, *self.check_tables)) as (rows, figures):
+                self._append(rows, batch_id)
+                self.report(batch_id, delta_write="append", **figures)
+        else:
+            self._append(batch, batch_id)
+            self.report(batch_id, delta_write="append")
+
+    def _append(self, batch: DataFrame, batch_id: int) -> None:
         writer = (batch.write.format("delta").mode("append")
                   .option("userMetadata", commit_tag(self.query, batch_id))
                   .option("mergeSchema", str(self.merge_schema).lower())
@@ -105,7 +121,6 @@ class TaggedBatchAppend:
         if self.partition_by:
             writer = writer.partitionBy(*self.partition_by)
         writer.save(self.uri)
-        self.report(batch_id, delta_write="append")
 
     def last_landed_batch(self, spark: SparkSession) -> int | None:
         """The newest batch id of this query among the table's last commits; None for no table or no tag."""

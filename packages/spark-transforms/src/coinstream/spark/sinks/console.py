@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from coinstream.spark.api import OutputMode, SinkContext, SinkSettings
+from coinstream.spark.api import RECHECK, OutputMode, SinkContext, SinkSettings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -31,6 +31,8 @@ class ConsoleSink:
     def start(self, stream: DataFrame, context: SinkContext) -> StreamingQuery:
         """Start the console query for ``context.stream``; return it."""
         mode = self.settings.output_mode or "append"
+        if RECHECK in stream.columns:  # printing has nothing to check against: repeats older than the
+            stream = stream.drop(RECHECK)  # deduplication's memory are printed again
         return (context.writer(stream, mode).format("console")
                 .option("numRows", str(self.settings.rows))
                 .option("truncate", str(self.settings.truncate).lower())

@@ -2,8 +2,9 @@
 
 Unlike Spark's own memory sink it restarts from its checkpoint, and it is idempotent the way a
 real sink must be: rows are stored per micro-batch id, so a batch Spark replays after a failure
-replaces its earlier copy instead of adding to it. Rows live in this Python process (a classic
-session's driver); read them with :func:`memory_rows`.
+replaces its earlier copy instead of adding to it, and a row marked for a recheck (``_recheck``, see
+:data:`coinstream.spark.api.RECHECK`) whose keys an earlier batch already holds is dropped. Rows live
+in this Python process (a classic session's driver); read them with :func:`memory_rows`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from coinstream.spark.api import OutputMode, SinkContext, SinkSettings
+from coinstream.spark.api import RECHECK, OutputMode, SinkContext, SinkSettings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -63,7 +64,29 @@ class MemorySink:
         def store(batch: DataFrame, batch_id: int) -> None:
             rows = [row.asDict(recursive=True) for row in batch.collect()]
             with _lock:
-                _tables.setdefault(table, {})[batch_id] = rows
-            context.report(batch_id, memory_rows=len(rows))
+                batches = _tables.setdefault(table, {})
+                kept = _without_repeats(rows, batches, batch_id, context.keys)
+                batches[batch_id] = kept
+            extra = {"duplicates_dropped": len(rows) - len(kept)} if len(kept) < len(rows) else {}
+            context.report(batch_id, memory_rows=len(kept), **extra)
 
         return context.writer(stream, self.settings.output_mode or "append").foreachBatch(store).start()
+
+
+def _without_repeats(rows: list[dict[str, Any]], batches: dict[int, list[dict[str, Any]]], batch_id: int,
+                     keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The rows without RECHECK, less the marked ones whose keys another batch (or an earlier row) holds."""
+    if not rows or RECHECK not in rows[0]:
+        return rows
+    seen = {tuple(row.get(key) for key in keys)
+            for other, stored in batches.items() if other != batch_id for row in stored} if keys else set()
+    kept = []
+    for row in rows:
+        marked = row.pop(RECHECK)
+        identity = tuple(row.get(key) for key in keys)
+        if marked and keys and not any(value is None or value == "" for value in identity):
+            if identity in seen:
+                continue
+            seen.add(identity)
+        kept.append(row)
+    return kept
