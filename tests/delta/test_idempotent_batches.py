@@ -1,6 +1,6 @@
 """A micro-batch Spark hands to foreachBatch twice (a replay after a crash) is written once: Delta's
 txnAppId/txnVersion skip it for the MERGE of the aggregates, and the tagged append of the trades
-finds its own tag; a checkpoint that restarts below what the table holds is refused."""
+finds its own tag; a checkpoint that restarts below what the table holds is refused, for both."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from datetime import datetime
 
 import pytest
 
+from coinstream.s3.location import table_location
+from coinstream.s3.sinks.delta import transaction_version
 from coinstream.s3.sinks.delta_batches import IdempotentBatchWrite
 from coinstream.s3.sinks.tagged_append import CheckpointResetError, TaggedBatchAppend, commit_tag, tagged_batch
 
@@ -45,6 +47,35 @@ def test_a_replayed_merge_batch_writes_nothing_and_the_next_batch_upserts(spark,
     assert reported[1] == (1, {"delta_write": "merge", "delta_rows_inserted": 1, "delta_rows_updated": 1})
     assert reported[2] == (1, {"delta_write": "merge", "delta_rows_inserted": 0, "delta_rows_updated": 0})
     assert lake.table("bars").transaction_version("test-bars") == 1
+
+
+def test_a_merge_table_refuses_a_checkpoint_that_restarts_below_it_and_takes_the_replay(spark, lake_s3, lake):
+    location = table_location("merged", None, lake_s3)
+
+    def writer() -> IdempotentBatchWrite:      # a query (re)started: a new writer, as Spark starts one per run
+        return IdempotentBatchWrite(uri=location.spark_uri, app_id="q-bars", keys=("window_start", "ticker",
+                                                                                  "exchange"),
+                                    partition_by=(), merge_schema=True, report=lambda batch_id, **extra: None,
+                                    landed_version=lambda: transaction_version(location, lake_s3, "q-bars"))
+    bars = [spark.createDataFrame([(W0, "btcusdt", "binance", 100.0 + n, n + 1)], COLUMNS) for n in range(4)]
+    first_run = writer()
+    for batch_id, batch in enumerate(bars):
+        first_run(batch, batch_id)
+    assert transaction_version(location, lake_s3, "q-bars") == 3
+
+    with pytest.raises(CheckpointResetError, match=(
+            r"already holds batch 3 of query 'q-bars' \(its transaction version\), but the query's checkpoint starts "
+            r"at batch 0.*Delta would skip batches 0 to 3 as already written.*restore the checkpoint, or give the "
+            r"sink a new query name")):
+        writer()(bars[0], 0)
+    assert [row["close"] for row in lake.read("merged", columns=["close"]).to_pylist()] == [103.0]
+
+    after_crash = writer()                     # the one replay Spark makes after a crash: skipped, no error
+    after_crash(bars[1], 3)
+    after_crash(bars[0], 4)                    # and the next batch is written
+    assert [row["close"] for row in lake.read("merged", columns=["close"]).to_pylist()] == [100.0]
+    assert transaction_version(location, lake_s3, "q-other") is None
+    assert transaction_version(table_location("absent", None, lake_s3), lake_s3, "q-bars") is None
 
 
 def test_a_replayed_append_batch_writes_nothing(spark, lake_s3, lake):

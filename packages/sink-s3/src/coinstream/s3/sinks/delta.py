@@ -9,9 +9,9 @@ Two ways to write, picked per table (``mode``):
   Rows the stream marks for a recheck are first checked by trade_id against the table and its
   ``check_tables`` (:mod:`coinstream.s3.sinks.repeats`).
 - **merge** (ohlcv_1m, exchange_stats): the aggregation in update mode, upserted with MERGE on the
-  stream's keys in ``foreachBatch``, idempotent through ``txnAppId``/``txnVersion``
-  (:mod:`coinstream.s3.sinks.delta_batches`). MERGE costs far more per row than an append: keep it
-  for the small aggregate tables.
+  stream's keys in ``foreachBatch``, idempotent through ``txnAppId``/``txnVersion``, and refusing a
+  checkpoint that restarts below the table's version (:mod:`coinstream.s3.sinks.delta_batches`). MERGE
+  costs far more per row than an append: keep it for the small aggregate tables.
 
 The checkpoint is the processor's (``SinkContext.checkpoint_location``, under ``[spark]
 checkpoint_location``), not a folder beside the table: the processor owns query names and their
@@ -25,6 +25,10 @@ from typing import TYPE_CHECKING, Literal
 import structlog
 from pydantic import Field, field_validator
 
+from coinstream.s3.errors import TableNotFoundError
+from coinstream.s3.location import TableLocation
+from coinstream.s3.reader import LakeReader
+from coinstream.s3.settings import S3Settings
 from coinstream.s3.sinks.delta_batches import IdempotentBatchWrite
 from coinstream.s3.sinks.storage import SinkStorage
 from coinstream.s3.sinks.tagged_append import TaggedBatchAppend
@@ -135,9 +139,11 @@ class DeltaSink:
         if absent:
             raise ValueError(f"delta sink for {self.table!r}: merge key(s) {absent} are not in stream "
                              f"{context.stream!r}; fix merge_keys")
+        s3 = self.storage.location(context.pipeline_name)[1]
         write = IdempotentBatchWrite(uri=location.spark_uri, app_id=context.query_name, keys=keys,
                                      partition_by=partition_by, merge_schema=self.settings.merge_schema,
-                                     report=context.report, table_properties=self.table_properties())
+                                     report=context.report, table_properties=self.table_properties(),
+                                     landed_version=lambda: transaction_version(location, s3, context.query_name))
         output_mode = "update" if context.aggregated else "append"
         return context.writer(frame, output_mode).foreachBatch(write).start()
 
@@ -149,3 +155,15 @@ def with_trade_date(stream: DataFrame, partition_by: tuple[str, ...]) -> DataFra
 
         return stream.withColumn("trade_date", F.to_date("trade_time"))
     return stream
+
+
+def transaction_version(location: TableLocation, s3: S3Settings | None, app_id: str) -> int | None:
+    """The last ``txnVersion`` the Delta table at ``location`` recorded for ``app_id``; None without one.
+
+    Read with delta-rs: delta-spark's Python API does not expose a table's set transactions.
+    """
+    try:
+        table = LakeReader(s3).table(location.key or location.spark_uri, path=location.spark_uri)
+    except TableNotFoundError:
+        return None
+    return table.transaction_version(app_id)

@@ -4,17 +4,24 @@ Spark may hand the same micro-batch to ``foreachBatch`` twice (after a crash bet
 and the checkpoint's commit). Each write here carries Delta's transaction id: ``txnAppId`` = the
 query name, ``txnVersion`` = the batch id. Delta records the pair in the commit and skips a later
 write whose version it has already seen for that application, so a replayed batch writes nothing.
+
+That skip is also a trap: a checkpoint deleted or replaced while the table was kept restarts the
+query's batch ids at 0, and Delta would silently skip every batch up to the last version it recorded.
+So the first batch a writer sees is compared with the table's transaction version for the query: a
+lower batch id stops the query with :class:`CheckpointResetError` (the same batch id is the one
+replay Spark makes after a crash, and is skipped).
 Called by Spark once per micro-batch, on the driver; returns nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from coinstream.s3.sinks.tagged_append import CheckpointResetError
 from coinstream.spark.api import BatchReporter
 
 if TYPE_CHECKING:
@@ -26,9 +33,13 @@ _TXN_APP_ID = "spark.databricks.delta.write.txnAppId"
 _TXN_VERSION = "spark.databricks.delta.write.txnVersion"
 
 
-@dataclass(frozen=True)
+@dataclass
 class IdempotentBatchWrite:
-    """Writes one micro-batch into the Delta table at ``uri``: MERGE on ``keys``, or append when no keys."""
+    """Writes one micro-batch into the Delta table at ``uri``: MERGE on ``keys``, or append when no keys.
+
+    ``landed_version()`` returns the table's transaction version for ``app_id`` (None: no table, or no
+    write of this query yet); it is asked once, at the first batch.
+    """
 
     uri: str
     app_id: str
@@ -37,11 +48,15 @@ class IdempotentBatchWrite:
     merge_schema: bool
     report: BatchReporter
     table_properties: Mapping[str, str] = field(default_factory=dict)  # used by Delta when a write creates the table
+    landed_version: Callable[[], int | None] = lambda: None
+    _checked: bool = field(default=False, init=False)
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         """Write ``batch`` once per (app_id, batch_id), whatever Spark replays."""
         from delta.tables import DeltaTable
 
+        if not self._checked:
+            self.refuse_a_reset_checkpoint(batch_id)
         spark = batch.sparkSession  # the query's own session: its conf is not shared with other queries
         # Computed once, in full: the count runs every partition (so the upstream state stores commit even
         # when Delta skips a replayed write, which Spark checks), and the write reads the cached rows.
@@ -52,11 +67,23 @@ class IdempotentBatchWrite:
             if not self.keys or not DeltaTable.isDeltaTable(spark, self.uri):
                 self._append(batch, batch_id)
                 self.report(batch_id, delta_write="append")
-                return
-            metrics = self._merge(spark, batch, batch_id)
-            self.report(batch_id, delta_write="merge", **metrics)
+            else:
+                metrics = self._merge(spark, batch, batch_id)
+                self.report(batch_id, delta_write="merge", **metrics)
         finally:
             batch.unpersist()
+
+    def refuse_a_reset_checkpoint(self, batch_id: int) -> None:
+        """Raise CheckpointResetError when the table holds a later batch of this query than ``batch_id``."""
+        landed = self.landed_version()
+        self._checked = True
+        if landed is not None and batch_id < landed:
+            raise CheckpointResetError(
+                f"the Delta table {self.uri} already holds batch {landed} of query {self.app_id!r} (its transaction "
+                f"version), but the query's checkpoint starts at batch {batch_id}: the checkpoint was deleted or "
+                f"replaced while the table was kept, and Delta would skip batches {batch_id} to {landed} as already "
+                "written. Either restore the checkpoint, or give the sink a new query name (query = \"...\") and "
+                "start from a table holding none of this data")
 
     def _append(self, batch: DataFrame, batch_id: int) -> None:
         writer = (batch.write.format("delta").mode("append")
