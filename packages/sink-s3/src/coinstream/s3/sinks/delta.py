@@ -13,6 +13,9 @@ Two ways to write, picked per table (``mode``):
   checkpoint that restarts below the table's version (:mod:`coinstream.s3.sinks.delta_batches`). MERGE
   costs far more per row than an append: keep it for the small aggregate tables.
 
+``COINSTREAM_FAULT_POINT`` (:mod:`coinstream.s3.sinks.fault_point`) kills the process after a commit,
+for the tests that prove all this.
+
 The checkpoint is the processor's (``SinkContext.checkpoint_location``, under ``[spark]
 checkpoint_location``), not a folder beside the table: the processor owns query names and their
 checkpoints, and one setting moves every checkpoint (e.g. to ``s3a://BUCKET/_checkpoints``).
@@ -30,6 +33,7 @@ from coinstream.s3.location import TableLocation
 from coinstream.s3.reader import LakeReader
 from coinstream.s3.settings import S3Settings
 from coinstream.s3.sinks.delta_batches import IdempotentBatchWrite
+from coinstream.s3.sinks.fault_point import fault_point_from_env
 from coinstream.s3.sinks.storage import SinkStorage
 from coinstream.s3.sinks.tagged_append import TaggedBatchAppend
 from coinstream.s3.tables import TableSpec, table_spec
@@ -114,6 +118,7 @@ class DeltaSink:
 
     def start(self, stream: DataFrame, context: SinkContext) -> StreamingQuery:
         """Check the bucket, then start the query writing ``context.stream``; return it."""
+        fault_point = fault_point_from_env()
         location = self.storage.prepare(context.spark, context.pipeline_name)
         partition_by = tuple(self.settings.partition_by if self.settings.partition_by is not None
                              else self.spec.partition_by)
@@ -129,7 +134,8 @@ class DeltaSink:
             append = TaggedBatchAppend(uri=location.spark_uri, query=context.query_name, partition_by=partition_by,
                                        merge_schema=self.settings.merge_schema, report=context.report,
                                        table_properties=self.table_properties(), keys=context.keys or ("trade_id",),
-                                       check_tables=self.check_locations(context.pipeline_name))
+                                       check_tables=self.check_locations(context.pipeline_name), table=self.table,
+                                       fault_point=fault_point)
             return context.writer(frame, "append").foreachBatch(append).start()
         keys = self.merge_keys(context)
         if not keys:
@@ -143,7 +149,8 @@ class DeltaSink:
         write = IdempotentBatchWrite(uri=location.spark_uri, app_id=context.query_name, keys=keys,
                                      partition_by=partition_by, merge_schema=self.settings.merge_schema,
                                      report=context.report, table_properties=self.table_properties(),
-                                     landed_version=lambda: transaction_version(location, s3, context.query_name))
+                                     landed_version=lambda: transaction_version(location, s3, context.query_name),
+                                     table=self.table, fault_point=fault_point)
         output_mode = "update" if context.aggregated else "append"
         return context.writer(frame, output_mode).foreachBatch(write).start()
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from coinstream.s3.sinks.fault_point import FaultPoint, after_delta_commit
 from coinstream.s3.sinks.tagged_append import CheckpointResetError
 from coinstream.spark.api import BatchReporter
 
@@ -49,6 +50,8 @@ class IdempotentBatchWrite:
     report: BatchReporter
     table_properties: Mapping[str, str] = field(default_factory=dict)  # used by Delta when a write creates the table
     landed_version: Callable[[], int | None] = lambda: None
+    table: str = ""
+    fault_point: FaultPoint | None = None
     _checked: bool = field(default=False, init=False)
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
@@ -72,6 +75,8 @@ class IdempotentBatchWrite:
                 self.report(batch_id, delta_write="merge", **metrics)
         finally:
             batch.unpersist()
+        after_delta_commit(self.fault_point, self.table or self.uri, batch_id,
+                           committed=lambda: self.landed_version() == batch_id)
 
     def refuse_a_reset_checkpoint(self, batch_id: int) -> None:
         """Raise CheckpointResetError when the table holds a later batch of this query than ``batch_id``."""

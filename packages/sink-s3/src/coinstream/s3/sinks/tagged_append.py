@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from coinstream.s3.sinks.fault_point import FaultPoint, after_delta_commit
 from coinstream.s3.sinks.repeats import without_repeats
 from coinstream.spark.api import RECHECK, BatchReporter
 
@@ -75,7 +76,8 @@ class TaggedBatchAppend:
 
     def __init__(self, uri: str, query: str, partition_by: Sequence[str], merge_schema: bool,
                  report: BatchReporter, table_properties: Mapping[str, str] | None = None,
-                 keys: Sequence[str] = ("trade_id",), check_tables: Sequence[str] = ()) -> None:
+                 keys: Sequence[str] = ("trade_id",), check_tables: Sequence[str] = (), table: str = "",
+                 fault_point: FaultPoint | None = None) -> None:
         self.uri = uri
         self.table_properties = dict(table_properties or {})  # applied by Delta only when the write creates the table
         self.query = query
@@ -84,6 +86,8 @@ class TaggedBatchAppend:
         self.report = report
         self.keys = tuple(keys)
         self.check_tables = tuple(check_tables)  # other tables (URIs) a marked row must not repeat
+        self.table = table or uri
+        self.fault_point = fault_point
         self._checked = False
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
@@ -112,6 +116,8 @@ class TaggedBatchAppend:
         else:
             self._append(batch, batch_id)
             self.report(batch_id, delta_write="append")
+        after_delta_commit(self.fault_point, self.table, batch_id,
+                           committed=lambda: self.last_landed_batch(batch.sparkSession) == batch_id)
 
     def _append(self, batch: DataFrame, batch_id: int) -> None:
         writer = (batch.write.format("delta").mode("append")
