@@ -22,7 +22,7 @@ from .reckoning import CaseFigures
 from .suite import FaultSuite, ProcessorSupervisor, suite_document, write_document
 
 CASES = pytest.StashKey[list[CaseFigures]]()
-ROW_TABLES = ("trades", "quarantine")
+ROW_TABLES = ("trades", "quarantine", "late_trades")  # every trade read from Kafka ends in exactly one
 AWS_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
 
 
