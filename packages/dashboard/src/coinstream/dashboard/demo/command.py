@@ -22,6 +22,7 @@ from coinstream.dashboard.command import serve, write_report
 from coinstream.dashboard.demo.reckoning import summarise
 from coinstream.dashboard.demo.run import CATCH_UP_TIMEOUT_S, DemoOptions, StopRequested, lake_location, run_pipeline
 from coinstream.dashboard.demo.summary import LAND_HINT, DemoSummary
+from coinstream.dashboard.lake import LakeUnavailableError
 from coinstream.dashboard.server import DashboardServer
 
 if TYPE_CHECKING:
@@ -52,7 +53,11 @@ def _run_demo(stack: LocalStack, console: Console, options: DemoOptions) -> Demo
                           f"lake: {LAND_HINT.replace('PIPELINE', str(run.pipeline))}[/]")
         console.print(f"figures: {summary.write_json(run_dir / 'summary.json')}")
         report = run_dir / "dashboard.html"
-        write_report(location, report, summary.run_books())
+        try:
+            write_report(location, report, summary.run_books())
+        except LakeUnavailableError as error:  # nothing landed yet (the processor was stopped early)
+            console.print(f"[yellow]no dashboard this time: {error}[/]")
+            return summary
         console.print(f"dashboard written: {report}")
         wait = options.serve_seconds if options.serve_seconds is not None else (None if console.is_terminal else 0.0)
         if wait != 0.0 and not stop.requested:
