@@ -6,8 +6,8 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from confluent_kafka import KafkaException
