@@ -36,8 +36,6 @@ class FeedCounts:
     frames_sent: int | None
     trades_received: int
     dead_letters_received: int
-    trades_acked: int
-    dead_letters_acked: int
     malformed_sent: int | None = None
     invalid_sent: int | None = None
     quotes_received: int = 0
@@ -77,9 +75,9 @@ class DemoAccount:
     def balanced(self) -> bool:
         """True when the lines add up: frames sent (+ an earlier run's re-sent records) = every place a
         frame can end."""
-        return self.frames_sent + self.resent_from_earlier_run == (self.landed + self.quarantined + self.late + self.not_yet_landed
-                                    + self.lost_after_kafka + self.dead_letters_in_kafka + self.frames_not_read
-                                    + self.ingest_failed + self.quotes_not_kept)
+        return self.frames_sent + self.resent_from_earlier_run == (
+            self.landed + self.quarantined + self.late + self.not_yet_landed + self.lost_after_kafka
+            + self.dead_letters_in_kafka + self.frames_not_read + self.ingest_failed + self.quotes_not_kept)
 
     def as_dict(self) -> dict[str, Any]:
         """The books as JSON-ready figures (with ``lost`` and ``balanced``)."""

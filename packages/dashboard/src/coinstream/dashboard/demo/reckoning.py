@@ -30,8 +30,6 @@ def feed_counts(run: PipelineRun) -> FeedCounts:
         dead_letters_received=int(finished.get("dead_letters_received") or 0),
         quotes_received=int((finished.get("source_counts") or {}).get("quotes") or 0),
         resent_on_start=int(finished.get("resent_on_start") or 0),
-        trades_acked=int(finished.get("trades_acked") or 0),
-        dead_letters_acked=int(finished.get("dead_letters_acked") or 0),
         malformed_sent=malformed, invalid_sent=None if sent is None else int(sent.get("invalid_sent") or 0))
 
 

@@ -97,7 +97,6 @@ class TableCommits:
     next_version: int | None = None
     commits: int = 0
     rows: int = 0
-    first_commit_ms: int | None = None
     histogram: LatencyHistogram = field(default_factory=LatencyHistogram)
     _warned: bool = False
     _recent: deque[tuple[float, int, list[float]]] = field(default_factory=deque)  # (commit s, rows, latencies)
@@ -150,7 +149,6 @@ class TableCommits:
             self.histogram.add(latencies)
         self.commits += 1
         self.rows += rows
-        self.first_commit_ms = self.first_commit_ms or stamp_ms
         self._recent.append((stamp_ms / 1000, rows, latencies))
         while self._recent and self._recent[0][0] < stamp_ms / 1000 - WINDOW_S:
             self._recent.popleft()
