@@ -10,9 +10,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Consumer
+
 from coinstream.airflow import example_dags
 from coinstream.core import PluginHost
-from confluent_kafka import Consumer, TopicPartition
+from coinstream.core.kafka import watermark_offsets
 
 from .conftest import BIN
 
@@ -90,8 +92,7 @@ def records_in(bootstrap_servers: str, topic: str) -> int:
     consumer = Consumer({"bootstrap.servers": bootstrap_servers, "group.id": "probe"})
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-                   for p in partitions)
+        return sum(high for _, high in watermark_offsets(consumer, topic, partitions, timeout_s=10).values())
     finally:
         consumer.close()
 
@@ -119,8 +120,9 @@ def test_the_ingest_task_sends_trades_to_kafka_without_logging_the_key(airflow_d
     "coinstream-sink-s3 registers no `delta` sink yet (nor `coinstream delta optimize|vacuum`): the process task "
     "cannot write the trades table, so landed/optimize/vacuum/quality cannot run"))
 def test_the_pipeline_dag_lands_the_trades_in_delta(airflow_db, pipeline, api_key):
-    from coinstream.airflow.hooks.s3 import S3Access
     from deltalake import DeltaTable
+
+    from coinstream.airflow.hooks.s3 import S3Access
 
     result = subprocess.run([sys.executable, str(RUNNER), "coinstream_pipeline"], env=pipeline["env"],
                             capture_output=True, text=True, timeout=1500, check=False)

@@ -20,11 +20,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer
 
 from coinstream.core import KafkaSettings, derive_trade_id
 from coinstream.core.ingest.spool import read_records
-from coinstream.core.kafka import TRADE, FeedGapAvroCodec, TradeAvroCodec, feed_gaps_subject
+from coinstream.core.kafka import TRADE, FeedGapAvroCodec, TradeAvroCodec, feed_gaps_subject, watermark_offsets
 from coinstream.core.kafka.avro import schema_registry_client, trades_subject
 from coinstream.tiingo.simulator import SimulatorConfig
 from coinstream.tiingo.simulator.threaded import simulator_in_thread
@@ -89,12 +89,20 @@ def events(log: Path, name: str) -> list[dict]:
     return found
 
 
+def topic_exists(bootstrap: str, topic: str) -> bool:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"probe-{uuid.uuid4().hex}"})
+    try:
+        metadata = consumer.list_topics(topic, timeout=30).topics.get(topic)
+        return metadata is not None and metadata.error is None and bool(metadata.partitions)
+    finally:
+        consumer.close()
+
+
 def topic_size(bootstrap: str, topic: str) -> int:
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"size-{uuid.uuid4().hex}"})
     try:
         partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
-        return sum(high - low for low, high in (
-            consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30) for p in partitions))
+        return sum(high - low for low, high in watermark_offsets(consumer, topic, partitions).values())
     finally:
         consumer.close()
 
@@ -103,8 +111,8 @@ def wait_for_acked(process: subprocess.Popen[bytes], kafka: KafkaSettings, count
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()
-        if kafka.trades_topic in Consumer({"bootstrap.servers": kafka.bootstrap_servers, "group.id": "probe"}) \
-                .list_topics(timeout=30).topics and topic_size(kafka.bootstrap_servers, kafka.trades_topic) >= count:
+        if topic_exists(kafka.bootstrap_servers, kafka.trades_topic) \
+                and topic_size(kafka.bootstrap_servers, kafka.trades_topic) >= count:
             return
         time.sleep(0.2)
     raise AssertionError(f"fewer than {count} trades in Kafka after 120 s: {log.read_text()[-3000:]}")

@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer
+
+from coinstream.core.kafka import watermark_offsets
 
 from .topic_reader import read_topic
 
@@ -23,11 +25,7 @@ def topic_size(bootstrap: str, topic: str) -> int:
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "size-probe"})
     try:
         partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
-        total = 0
-        for partition in partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=30)
-            total += high - low
-        return total
+        return sum(high - low for low, high in watermark_offsets(consumer, topic, partitions).values())
     finally:
         consumer.close()
 

@@ -61,7 +61,7 @@ def test_every_frame_is_accounted_for_and_nothing_is_lost_when_all_landed():
     lake = [t.trade_id for t in in_kafka[:98]]
     quarantine = [t.trade_id for t in in_kafka[98:]]
 
-    account = settle(FEED, in_kafka, 5, lake, quarantine, late_rows=0, processed={0: 100}, earlier_runs_landed=7)
+    account = settle(FEED, in_kafka, 5, lake, quarantine, late_ids=[], processed={0: 100}, earlier_runs_landed=7)
 
     assert (account.landed, account.quarantined, account.dead_letters_in_kafka) == (98, 2, 5)
     assert (account.lost, account.not_yet_landed, account.duplicates) == (0, 0, 0)
@@ -73,7 +73,7 @@ def test_trades_the_processor_has_not_reached_are_not_yet_landed_not_lost():
     in_kafka = trades(100)
     lake = [t.trade_id for t in in_kafka[:60]]
 
-    account = settle(FEED, in_kafka, 5, lake, [], late_rows=0, processed={0: 60}, earlier_runs_landed=0)
+    account = settle(FEED, in_kafka, 5, lake, [], late_ids=[], processed={0: 60}, earlier_runs_landed=0)
 
     assert account.not_yet_landed == 40
     assert account.lost == 0
@@ -84,27 +84,39 @@ def test_a_trade_the_processor_passed_that_is_in_no_table_is_lost():
     in_kafka = trades(100)
     lake = [t.trade_id for t in in_kafka if t.offset != 17]
 
-    account = settle(FEED, in_kafka, 5, lake, [], late_rows=0, processed={0: 100}, earlier_runs_landed=0)
+    account = settle(FEED, in_kafka, 5, lake, [], late_ids=[], processed={0: 100}, earlier_runs_landed=0)
 
     assert account.lost == account.lost_after_kafka == 1
     assert account.balanced  # lost is one of the lines: they still add up
 
 
-def test_late_rows_explain_missing_trades_up_to_their_count():
+def test_trades_in_late_trades_are_late_not_lost():
     in_kafka = trades(100)
     lake = [t.trade_id for t in in_kafka[3:]]
+    late = [t.trade_id for t in in_kafka[:3]] + ["from-an-earlier-run"]
 
-    account = settle(FEED, in_kafka, 5, lake, [], late_rows=5, processed={0: 100}, earlier_runs_landed=0)
+    account = settle(FEED, in_kafka, 5, lake, [], late_ids=late, processed={0: 100}, earlier_runs_landed=0)
 
-    assert (account.late, account.lost) == (3, 0)
-    assert account.notes == ["the processor dropped 5 late rows, 2 of them not this run's"]
+    assert (account.late, account.lost, account.duplicates) == (3, 0, 0)
+    assert account.balanced
+
+
+def test_a_trade_in_two_tables_is_a_duplicate():
+    in_kafka = trades(10)
+    lake = [t.trade_id for t in in_kafka]
+    feed = FeedCounts(frames_sent=10, trades_received=10, dead_letters_received=0)
+
+    account = settle(feed, in_kafka, 0, lake, quarantined_ids=["t1"], late_ids=["t2"], processed={0: 10},
+                     earlier_runs_landed=0)
+
+    assert (account.landed, account.duplicates, account.lost) == (10, 2, 0)
 
 
 def test_frames_the_ingestor_never_read_or_kafka_never_acknowledged_are_lost():
     feed = FeedCounts(frames_sent=110, trades_received=100, dead_letters_received=5)
     in_kafka = trades(99)
 
-    account = settle(feed, in_kafka, 5, [t.trade_id for t in in_kafka], [], 0, {0: 99}, 0)
+    account = settle(feed, in_kafka, 5, [t.trade_id for t in in_kafka], [], [], {0: 99}, 0)
 
     assert (account.frames_not_read, account.ingest_failed, account.lost) == (5, 1, 6)
     assert account.balanced
@@ -116,7 +128,7 @@ def test_duplicates_in_the_trades_table_are_counted():
 
     feed = FeedCounts(frames_sent=10, trades_received=10, dead_letters_received=0)
 
-    account = settle(feed, in_kafka, 0, lake, [], 0, {0: 10}, 0)
+    account = settle(feed, in_kafka, 0, lake, [], [], {0: 10}, 0)
 
     assert account.duplicates == 3
     assert account.lost == 0
@@ -132,12 +144,10 @@ def test_the_live_view_takes_the_trade_count_after_the_final_flush_and_lags_per_
     figures.absorb_ingest({"event": "ingest_finished", "trades_acked": 1000, "dead_letters_acked": 2})
     figures.absorb_processor({"event": "batch_committed", "query": "demo-delta-trades", "kafka_lag": 12})
     figures.absorb_processor({"event": "batch_committed", "query": "demo-delta-ohlcv_1m", "kafka_lag": 30})
-    figures.absorb_processor({"event": "late_rows_dropped", "query": "demo-delta-trades", "rows": 4})
 
     assert (figures.trades_acked, figures.dead_letters) == (1000, 2)
     assert figures.lag_of("trades") == 12 and figures.lag_of("ohlcv_1m") == 30
     assert figures.lag_of("quarantine") is None
-    assert figures.late_rows == {"demo-delta-trades": 4}
 
 
 @pytest.mark.parametrize("fraction, expected", [(0.5, 500.0), (0.99, 990.0)])
@@ -154,7 +164,7 @@ def test_records_an_earlier_run_left_in_the_spool_are_counted_apart_and_the_book
                       resent_on_start=3)
     in_kafka = trades(103)
 
-    account = settle(feed, in_kafka, 0, [t.trade_id for t in in_kafka], [], 0, {0: 103}, 0)
+    account = settle(feed, in_kafka, 0, [t.trade_id for t in in_kafka], [], [], {0: 103}, 0)
 
     assert (account.resent_from_earlier_run, account.landed, account.ingest_failed, account.lost) == (3, 103, 0, 0)
     assert account.balanced

@@ -71,7 +71,7 @@ def test_a_sink_reading_a_stream_nothing_produces_is_refused_with_the_choices(ho
         plan_streams(pipeline.transforms, pipeline.sinks)
     assert str(error.value) == (
         "sinks[0] (console) writes stream 'ohlcv_1m', which no transform produces (streams: exchange_stats, "
-        "late_trades, quarantine, trades); add the transform that writes it or fix input")
+        "feed_gaps, late_trades, quarantine, trades); add the transform that writes it or fix input")
 
 
 def test_a_transform_reading_a_later_stream_is_refused(host):
@@ -85,7 +85,8 @@ def test_a_transform_reading_a_later_stream_is_refused(host):
 
 
 @pytest.mark.parametrize(("stream", "kept_for"), [("quarantine", "rejected rows"),
-                                                   ("late_trades", "trades later than the watermark")])
+                                                   ("late_trades", "trades later than the watermark"),
+                                                   ("feed_gaps", "the feed's recorded gaps")])
 def test_writing_into_a_side_stream_is_refused(host, stream, kept_for):
     raw = tomllib.loads(FULL)
     raw["transforms"].append({"name": "enrich", "output": stream})

@@ -18,8 +18,10 @@ WriteMode = Literal["append", "merge"]
 @dataclass(frozen=True, slots=True)
 class TableSpec:
     """The defaults for one table: ``mode`` (append or MERGE on ``keys``), ``partition_by``, the
-    Delta ``properties`` the sink sets when it creates the table, and ``check_tables``: the other
-    tables a row marked for a recheck must not repeat (by trade_id)."""
+    Delta ``properties`` the sink sets when it creates the table, ``check_tables``: the other
+    tables a row marked for a recheck must not repeat (by trade_id), and for a MERGE table of rows
+    that are not aggregates, ``update_when``: the condition (on ``t``, the table, and ``s``, the
+    batch) under which a row of an existing key replaces it (None: it always does)."""
 
     name: str
     mode: WriteMode
@@ -28,6 +30,7 @@ class TableSpec:
     columns: tuple[str, ...] = ()
     properties: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     check_tables: tuple[str, ...] = ()
+    update_when: str | None = None
 
 
 # Trade tables: file statistics (min/max/nulls) only for the columns queries filter on. Delta's default
@@ -58,6 +61,12 @@ TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (
     # Small by design too. A late trade already in trades is a repeat of it, not a late trade.
     TableSpec("late_trades", "append", columns=(*TRADES_COLUMNS[:11], "reason", "late_by_ms"),
               properties=TRADE_TABLE_PROPERTIES, check_tables=("trades",)),
+    # One row per hole in the feed, from the feed gaps topic. A re-sent gap is the same record (same
+    # gap_id); a later record of a gap only ever widens it.
+    TableSpec("feed_gaps", "merge", keys=("gap_id",),
+              columns=("gap_id", "source", "session_id", "gap_start", "gap_end", "seconds", "reason",
+                       "missing_trades", "recorded_time"),
+              update_when="s.gap_end > t.gap_end"),
 )}
 
 

@@ -3,6 +3,8 @@
 from coinstream.spark.__about__ import __version__
 from coinstream.spark.api import (
     EXCHANGE_STATS,
+    FEED_GAPS,
+    LATE_TRADES,
     OHLCV_1M,
     QUARANTINE,
     TRADES,
@@ -18,6 +20,8 @@ from coinstream.spark.settings import SparkSettings
 
 __all__ = [
     "EXCHANGE_STATS",
+    "FEED_GAPS",
+    "LATE_TRADES",
     "OHLCV_1M",
     "QUARANTINE",
     "TRADES",

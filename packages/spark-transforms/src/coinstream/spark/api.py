@@ -39,6 +39,10 @@ QUARANTINE = "quarantine"
 LATE_TRADES = "late_trades"
 """Trades that came later than the watermark allows (built-in ``deduplicate``): the row's columns,
 ``reason`` (how late, against which limit) and ``late_by_ms``."""
+FEED_GAPS = "feed_gaps"
+"""The feed's recorded gaps, read from ``[kafka] feed_gaps_topic`` (not from the trades): one row per
+FeedGap record, columns in :data:`coinstream.spark.feed_gaps.FEED_GAP_COLUMNS`, key ``gap_id``. No
+transform reads or writes it; a sink selects it with ``input = "feed_gaps"``."""
 RECHECK = "_recheck"
 """A boolean column a stream may carry. True marks a row that may repeat one an earlier micro-batch of
 the same query wrote longer ago than the deduplication remembers (e.g. a trade re-sent after a long

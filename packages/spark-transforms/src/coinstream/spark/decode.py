@@ -29,11 +29,12 @@ _SASL_MODULES = {
 }
 
 
-def kafka_options(kafka: KafkaSettings, spark_settings: SparkSettings, pipeline_name: str) -> dict[str, str]:
-    """Return the Kafka source options for the trades topic (secrets unwrapped only here)."""
+def kafka_options(kafka: KafkaSettings, spark_settings: SparkSettings, pipeline_name: str,
+                  topic: str | None = None) -> dict[str, str]:
+    """Return the Kafka source options for ``topic`` (default: the trades topic); secrets unwrapped only here."""
     options = {
         "kafka.bootstrap.servers": kafka.bootstrap_servers,
-        "subscribe": kafka.trades_topic,
+        "subscribe": topic or kafka.trades_topic,
         "startingOffsets": spark_settings.starting_offsets,
         "kafka.security.protocol": kafka.security_protocol,
         # Read only what the idempotent producer committed; the offsets live in the checkpoint.
@@ -64,10 +65,15 @@ def read_kafka(spark: SparkSession, options: dict[str, str]) -> DataFrame:
 
 def decode_trades(raw: DataFrame, writers: list[WriterSchema], reader_schema_str: str | None = None) -> DataFrame:
     """Return the Trade columns decoded from the raw Kafka rows (see the module docstring)."""
+    return decode_records(raw, writers, reader_schema_str or trade_schema_str(), id_field="trade_id")
+
+
+def decode_records(raw: DataFrame, writers: list[WriterSchema], reader: str, id_field: str) -> DataFrame:
+    """Return the columns of the ``reader`` Avro schema decoded from the raw Kafka rows (see the module
+    docstring); ``id_field`` is a field never null in a readable record (a null one means a corrupt body)."""
     from pyspark.sql import functions as F
     from pyspark.sql.avro.functions import from_avro
 
-    reader = reader_schema_str or trade_schema_str()
     value = F.col("value")
     magic = F.substring(value, 1, 1)
     schema_id = F.conv(F.hex(F.substring(value, 2, 4)), 16, 10).cast("long")
@@ -101,8 +107,8 @@ def decode_trades(raw: DataFrame, writers: list[WriterSchema], reader_schema_str
     with_trade = raw.select(decoded.alias("trade"), where.alias("_where"), version_of_id.alias("_version"),
                             schema_id.alias("_schema_id"))
     trade = F.col("trade")
-    # PERMISSIVE from_avro yields a struct of nulls for a malformed body; trade_id is never null otherwise.
-    checked = F.when(trade.isNull() | trade.getField("trade_id").isNull(), F.raise_error(F.concat(
+    # PERMISSIVE from_avro yields a struct of nulls for a malformed body; the id is never null otherwise.
+    checked = F.when(trade.isNull() | trade.getField(id_field).isNull(), F.raise_error(F.concat(
         F.lit("coinstream: cannot decode the "), F.col("_where"),
         F.lit(f": its Avro body is not readable with subject {subject!r} version "), F.col("_version"),
         F.lit(" (schema id "), F.col("_schema_id").cast("string"),

@@ -1,5 +1,8 @@
 """The processor: Kafka -> Avro decoding -> transforms -> one streaming query per sink.
 
+A sink of ``input = "feed_gaps"`` gets the feed gaps topic instead, decoded, through no transform
+(:mod:`coinstream.spark.feed_gaps`).
+
 Lifecycle: :meth:`Processor.prepare` checks everything that needs no JVM (the stream graph, the
 components, the writer schemas in the registry); :meth:`Processor.start` builds the session and
 starts the queries; :meth:`Processor.run` does both, reports progress until the queries end (or
@@ -16,16 +19,22 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from coinstream.core import BatchMetrics, ConfiguredComponent, Pipeline
-from coinstream.spark.api import ENGINE, SinkContext, Trigger, sink_spark_conf
+from coinstream.core import BatchMetrics, ConfiguredComponent, Pipeline, feed_gap_schema_str
+from coinstream.spark.api import ENGINE, FEED_GAPS, SinkContext, Trigger, sink_spark_conf
 from coinstream.spark.decode import decode_trades, kafka_options, read_kafka
+from coinstream.spark.feed_gaps import FEED_GAP_KEYS, feed_gap_rows
 from coinstream.spark.intervals import spark_interval
 from coinstream.spark.jars import ensure_jars, listed_jars
 from coinstream.spark.progress import ProgressWatcher
 from coinstream.spark.session import apply_runtime_conf, build_session
 from coinstream.spark.settings import SparkSettings
-from coinstream.spark.streams import PipelineGraphError, Route, build_streams, plan_streams, sink_input
-from coinstream.spark.writer_schemas import WriterSchema, check_readable, fetch_writer_schemas
+from coinstream.spark.streams import NamedStream, PipelineGraphError, Route, build_streams, plan_streams, sink_input
+from coinstream.spark.writer_schemas import (
+    WriterSchema,
+    check_readable,
+    fetch_feed_gap_writer_schemas,
+    fetch_writer_schemas,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -89,6 +98,7 @@ class Processor:
         self._transforms: list[Any] = []
         self._sinks: list[_PlannedSink] = []
         self._writers: list[WriterSchema] = []
+        self._gap_writers: list[WriterSchema] = []
 
     # -- preparation (no JVM) ------------------------------------------------------------------
     def prepare(self) -> None:
@@ -105,6 +115,9 @@ class Processor:
         self._sinks = self._plan_sinks()
         self._writers = fetch_writer_schemas(self.pipeline.config.kafka)
         check_readable(self._writers)
+        if any(planned.stream == FEED_GAPS for planned in self._sinks):
+            self._gap_writers = fetch_feed_gap_writer_schemas(self.pipeline.config.kafka)
+            check_readable(self._gap_writers, feed_gap_schema_str())
 
     def _plan_sinks(self) -> list[_PlannedSink]:
         planned, seen = [], {}
@@ -156,6 +169,12 @@ class Processor:
         options = kafka_options(self.pipeline.config.kafka, self.settings, self.pipeline.name)
         trades = decode_trades(read_kafka(self.spark, options), self._writers)
         streams = build_streams(trades, list(zip(self._routes, self._transforms, strict=True)))
+        if self._gap_writers:
+            kafka = self.pipeline.config.kafka
+            gap_options = kafka_options(kafka, self.settings, self.pipeline.name, topic=kafka.feed_gaps_topic)
+            gap_options.pop("maxOffsetsPerTrigger", None)  # gaps are few: no cap on a batch
+            streams[FEED_GAPS] = NamedStream(FEED_GAPS, feed_gap_rows(read_kafka(self.spark, gap_options),
+                                                                      self._gap_writers), keys=FEED_GAP_KEYS)
         trigger = self.trigger
         for planned in self._sinks:
             stream = streams[planned.stream]

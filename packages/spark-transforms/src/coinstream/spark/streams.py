@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from coinstream.core import ConfiguredComponent
-from coinstream.spark.api import LATE_TRADES, QUARANTINE, RECHECK, TRADES, Transform, TransformOutput
+from coinstream.spark.api import FEED_GAPS, LATE_TRADES, QUARANTINE, RECHECK, TRADES, Transform, TransformOutput
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -22,6 +22,9 @@ class PipelineGraphError(Exception):
 
 # Streams the processor assembles from every transform's side outputs: no transform may write them.
 _SIDE_STREAMS = {QUARANTINE: "rejected rows", LATE_TRADES: "trades later than the watermark"}
+# Streams the processor reads from a topic of their own, for sinks only.
+_SOURCE_STREAMS = {FEED_GAPS: "the feed's recorded gaps ([kafka] feed_gaps_topic)"}
+_RESERVED = {**_SIDE_STREAMS, **_SOURCE_STREAMS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +79,12 @@ def plan_streams(transforms: Sequence[ConfiguredComponent], sinks: Sequence[Conf
                 f"(available there: {', '.join(sorted(available))}); move the transform that writes it "
                 f"before {route.key}, or fix input"
             )
-        if route.output in _SIDE_STREAMS:
+        if route.output in _RESERVED:
             raise PipelineGraphError(f"{route.key} ({route.name}) writes to {route.output!r}, which is reserved for "
-                                     f"{_SIDE_STREAMS[route.output]}; choose another output name")
+                                     f"{_RESERVED[route.output]}; choose another output name")
         available.add(route.output)
         routes.append(route)
-    available.update(_SIDE_STREAMS)
+    available.update(_RESERVED)
     for component in sinks:
         wanted = sink_input(component)
         if wanted not in available:

@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from coinstream.airflow.hooks.form_fields import extra_field
-from coinstream.airflow.provider_info import KAFKA_CONN_TYPE, SASL_MECHANISMS, SECURITY_PROTOCOLS
-from coinstream.core import register_secret
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
+from coinstream.airflow.hooks.form_fields import extra_field
+from coinstream.airflow.provider_info import KAFKA_CONN_TYPE, SASL_MECHANISMS, SECURITY_PROTOCOLS
+from coinstream.core import register_secret
+from coinstream.core.kafka import watermark_offsets
 
 OFFICIAL_KAFKA_CONN_TYPE = "kafka"
 
@@ -160,9 +161,7 @@ class CoinstreamKafkaHook(BaseHook):
                 raise KafkaConnectionError(
                     f"topic {topic!r} does not exist on {self.endpoint.bootstrap_servers}; check the topic name "
                     "or run the ingestor once (it creates the topics)")
-            return {partition: consumer.get_watermark_offsets(TopicPartition(topic, partition),
-                                                              timeout=self.timeout_s)
-                    for partition in sorted(metadata.partitions)}
+            return watermark_offsets(consumer, topic, metadata.partitions, self.timeout_s)
         finally:
             consumer.close()
 

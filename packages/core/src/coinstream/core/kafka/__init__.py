@@ -21,6 +21,7 @@ from coinstream.core.kafka.avro import (
     trades_subject,
 )
 from coinstream.core.kafka.client_config import admin_config, consumer_config, producer_config
+from coinstream.core.kafka.offsets import watermark_offsets
 from coinstream.core.kafka.outage import KafkaOutage
 from coinstream.core.kafka.producer import (
     DEAD_LETTER,
@@ -59,4 +60,5 @@ __all__ = [
     "schema_registry_client",
     "trades_subject",
     "truncated_dead_letter",
+    "watermark_offsets",
 ]

@@ -7,22 +7,24 @@ can be tested without a stack:
 - frames sent by the feed = frames the ingestor read + frames it never read;
 - frames read = trades put in Kafka + dead letters put in Kafka + what the ingestor failed to put there
   (+ quotes, which the source reads and does not keep unless asked to);
-- trades in Kafka = landed in ``trades`` + quarantined + late + still in Kafka (not yet processed) + lost.
+- trades in Kafka = landed in ``trades`` + quarantined + late (in ``late_trades``) + still in Kafka (not
+  yet processed) + lost.
 
 Records an earlier, interrupted run left in the ingestor's spool are sent first by the next run;
 they land among this run's offsets, so they are counted on a line of their own and added to the
 frames sent.
 
-A trade is *lost* only when the processor has committed past its offset and it is in neither the
-``trades`` nor the ``quarantine`` table, nor explained by the late count. A trade the processor has
-not reached yet is *not yet landed*: it is safe in Kafka, and the next run lands it.
+A trade is *lost* only when the processor has committed past its offset and it is in none of the
+``trades``, ``quarantine`` and ``late_trades`` tables. A trade the processor has not reached yet is
+*not yet landed*: it is safe in Kafka, and the next run lands it. A trade id in two of those tables,
+or twice in one, is a duplicate.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from coinstream.dashboard.demo.checkpoints import PartitionOffsets
@@ -64,7 +66,6 @@ class DemoAccount:
     invalid_sent: int | None = None
     quotes_not_kept: int = 0
     resent_from_earlier_run: int = 0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def lost(self) -> int:
@@ -85,36 +86,37 @@ class DemoAccount:
 
 
 def _routed(kafka_trades: Iterable[KafkaTrade], landed_ids: set[str], quarantined_ids: set[str],
-            processed: PartitionOffsets) -> tuple[int, int, int, int]:
-    """Return (landed, quarantined, not yet processed, missing) counts of this run's trades."""
-    landed = quarantined = pending = missing = 0
+            late_ids: set[str], processed: PartitionOffsets) -> tuple[int, int, int, int, int]:
+    """Return (landed, quarantined, late, not yet processed, missing) counts of this run's trades."""
+    landed = quarantined = late = pending = missing = 0
     for trade in kafka_trades:
         if trade.trade_id in landed_ids:
             landed += 1
         elif trade.trade_id in quarantined_ids:
             quarantined += 1
+        elif trade.trade_id in late_ids:
+            late += 1
         elif trade.offset >= processed.get(trade.partition, 0):
             pending += 1
         else:
             missing += 1
-    return landed, quarantined, pending, missing
+    return landed, quarantined, late, pending, missing
 
 
 def settle(feed: FeedCounts, kafka_trades: list[KafkaTrade], dead_letters_in_kafka: int,
-           lake_trade_ids: Iterable[str], quarantined_ids: Iterable[str], late_rows: int,
+           lake_trade_ids: Iterable[str], quarantined_ids: Iterable[str], late_ids: Iterable[str],
            processed: PartitionOffsets, earlier_runs_landed: int) -> DemoAccount:
     """Balance one run's books.
 
-    ``processed`` holds, per partition, the lowest offset that every routing query (``trades`` and
-    ``quarantine``) has committed: below it a trade has been through both. ``late_rows`` is what the
-    processor's watermark dropped from this run's trades.
+    ``lake_trade_ids``, ``quarantined_ids`` and ``late_ids`` are the trade ids the ``trades``,
+    ``quarantine`` and ``late_trades`` tables gained during the run. ``processed`` holds, per
+    partition, the lowest offset that every routing query (one per those tables) has committed:
+    below it a trade has been through all of them.
     """
-    lake_counts = Counter(lake_trade_ids)
-    landed, quarantined, pending, missing = _routed(kafka_trades, set(lake_counts), set(quarantined_ids), processed)
-    late = min(late_rows, missing)
-    notes = []
-    if late_rows > missing:
-        notes.append(f"the processor dropped {late_rows:,} late rows, {late_rows - missing:,} of them not this run's")
+    lake_counts, quarantine_counts, late_counts = Counter(lake_trade_ids), Counter(quarantined_ids), Counter(late_ids)
+    landed, quarantined, late, pending, missing = _routed(
+        kafka_trades, set(lake_counts), set(quarantine_counts), set(late_counts), processed)
+    everywhere = lake_counts + quarantine_counts + late_counts
     trades_in_kafka = len(kafka_trades)
     dead_letters_read = feed.dead_letters_received
     frames_read = feed.trades_received + dead_letters_read + feed.quotes_received
@@ -125,11 +127,11 @@ def settle(feed: FeedCounts, kafka_trades: list[KafkaTrade], dead_letters_in_kaf
         ingest_failed=max(0, feed.trades_received + dead_letters_read + feed.resent_on_start
                           - trades_in_kafka - dead_letters_in_kafka),
         trades_in_kafka=trades_in_kafka, dead_letters_in_kafka=dead_letters_in_kafka, landed=landed,
-        quarantined=quarantined, late=late, not_yet_landed=pending, lost_after_kafka=missing - late,
-        duplicates=sum(count - 1 for count in lake_counts.values() if count > 1),
+        quarantined=quarantined, late=late, not_yet_landed=pending, lost_after_kafka=missing,
+        duplicates=sum(count - 1 for count in everywhere.values() if count > 1),
         earlier_runs_landed=earlier_runs_landed, malformed_sent=feed.malformed_sent,
         invalid_sent=feed.invalid_sent, quotes_not_kept=feed.quotes_received,
-        resent_from_earlier_run=feed.resent_on_start, notes=notes)
+        resent_from_earlier_run=feed.resent_on_start)
 
 
 def lowest(offsets: Iterable[Mapping[int, int]]) -> PartitionOffsets:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from confluent_kafka import Consumer, TopicPartition
 
 from coinstream.core import KafkaSettings
-from coinstream.core.kafka import TradeAvroCodec, schema_registry_client, trades_subject
+from coinstream.core.kafka import TradeAvroCodec, schema_registry_client, trades_subject, watermark_offsets
 from coinstream.dashboard.demo.checkpoints import PartitionOffsets
 
 _TIMEOUT_S = 30.0
@@ -39,8 +39,8 @@ def end_offsets(kafka: KafkaSettings, topic: str) -> PartitionOffsets:
         metadata = consumer.list_topics(topic, timeout=_TIMEOUT_S).topics.get(topic)
         if metadata is None or metadata.error is not None:
             return {}
-        return {partition: consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=_TIMEOUT_S)[1]
-                for partition in metadata.partitions}
+        return {partition: high for partition, (_, high) in
+                watermark_offsets(consumer, topic, metadata.partitions, _TIMEOUT_S).items()}
     finally:
         consumer.close()
 

@@ -27,7 +27,6 @@ class PipelineFigures:
     reconnects: int = 0
     ack_p99_ms: float | None = None
     kafka_lag: dict[str, int | None] = field(default_factory=dict)
-    late_rows: dict[str, int] = field(default_factory=dict)
     batches: int = 0
     queries: set[str] = field(default_factory=set)
     ingest_finished: dict[str, Any] | None = None
@@ -46,8 +45,7 @@ class PipelineFigures:
         self.ack_p99_ms = event.get("ack_p99_ms")
 
     def absorb_processor(self, event: dict[str, Any]) -> None:
-        """Take a processor event: ``query_started`` names a query, ``batch_committed`` its lag,
-        ``late_rows_dropped`` what its watermark dropped."""
+        """Take a processor event: ``query_started`` names a query, ``batch_committed`` its lag."""
         name = event["event"]
         query = str(event.get("query") or event.get("stream") or "?")
         if name == "query_started":
@@ -56,8 +54,6 @@ class PipelineFigures:
             self.queries.add(query)
             self.kafka_lag[query] = event.get("kafka_lag")
             self.batches += 1
-        elif name == "late_rows_dropped":
-            self.late_rows[query] = self.late_rows.get(query, 0) + int(event.get("rows") or 0)
 
     def lag_of(self, table: str) -> int | None:
         """The Kafka lag of the query that writes ``table`` (its name ends with ``-<table>``)."""

@@ -8,11 +8,20 @@ from typing import Any
 
 import tomli_w
 
+from coinstream.core import KafkaSettings
+
 LAKE_PREFIX = "lake/"
 PIPELINE_NAME = "demo"
-TABLES = ("trades", "ohlcv_1m", "exchange_stats", "quarantine")
-ROW_TABLES = ("trades", "quarantine")
+TABLES = ("trades", "ohlcv_1m", "exchange_stats", "quarantine", "late_trades", "feed_gaps")
+ROW_TABLES = ("trades", "quarantine", "late_trades")
 """The tables that hold trades row by row: between them, every trade the processor routed."""
+GAP_TABLE = "feed_gaps"
+"""The one table not read from the trades topic: its query reads the feed gaps topic."""
+
+
+def topic_of(table: str, kafka: KafkaSettings) -> str:
+    """The topic the query writing ``table`` reads."""
+    return kafka.feed_gaps_topic if table == GAP_TABLE else kafka.trades_topic
 
 
 def demo_pipeline(*, bootstrap_servers: str, schema_registry_url: str, s3_endpoint_url: str, bucket: str,

@@ -44,15 +44,16 @@ def summarise(run: PipelineRun, run_dir: Path, location: LakeLocation, duration_
     processed = processed_offsets(run_dir, kafka)
     earlier = sum(max(0, min(processed.get(p, 0), end) - offsets.processed.get(p, 0))
                   for p, end in offsets.trades.items())
-    late = sum(rows for query, rows in run.view.figures.late_rows.items() if query.endswith("-trades"))
     account = settle(feed_counts(run), in_kafka,
                      count_between(offsets.dead_letters, end_offsets(kafka, kafka.dead_letter_topic)),
                      trade_ids_since(location, "trades", run.run_start),
-                     trade_ids_since(location, "quarantine", run.run_start), late,
+                     trade_ids_since(location, "quarantine", run.run_start),
+                     trade_ids_since(location, "late_trades", run.run_start),
                      processed, earlier)
     trades_commits = next(t for t in run.view.tables if t.table == "trades")
     return DemoSummary(
         duration_s=duration_s, account=account, rows_per_table=rows_per_table(location, TABLES),
         commit_p50_ms=trades_commits.histogram.percentile(0.50),
         commit_p99_ms=trades_commits.histogram.percentile(0.99),
-        ack_p99_ms=run.view.figures.ack_p99_ms, pipeline_file=str(run.pipeline))
+        ack_p99_ms=run.view.figures.ack_p99_ms, pipeline_file=str(run.pipeline),
+        feed_gaps_recorded=int((run.view.figures.ingest_finished or {}).get("feed_gaps_sent") or 0))

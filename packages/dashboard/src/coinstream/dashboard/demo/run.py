@@ -29,6 +29,7 @@ from coinstream.dashboard.demo.pipeline_file import (
     ROW_TABLES,
     TABLES,
     demo_pipeline,
+    topic_of,
     write_pipeline,
 )
 from coinstream.dashboard.demo.schema_wait import SCHEMA_WAIT_S, wait_for_trade_schema
@@ -98,17 +99,19 @@ def checkpoint_of(run_dir: Path, table: str) -> Path:
 
 
 def processed_offsets(run_dir: Path, kafka: KafkaSettings) -> PartitionOffsets:
-    """Per partition, the offset below which both routing queries (trades, quarantine) have committed."""
+    """Per partition, the offset below which every routing query (one per ROW_TABLES) has committed."""
     return lowest(committed_offsets(checkpoint_of(run_dir, table), kafka.trades_topic) for table in ROW_TABLES)
 
 
 def _wait_for_catch_up(view: DemoLiveView, processor: Child, run_dir: Path, kafka: KafkaSettings,
-                       ends: PartitionOffsets, timeout_s: float, stop: StopRequested) -> bool:
-    """Wait until every query's committed offsets reach ``ends`` (read after the ingestor's flush)."""
+                       ends: dict[str, PartitionOffsets], timeout_s: float, stop: StopRequested) -> bool:
+    """Wait until every query's committed offsets reach the ``ends`` of its topic (read after the ingestor's
+    flush)."""
     deadline = time.monotonic() + timeout_s
     while True:
         view.poll()
-        if all(reached(committed_offsets(checkpoint_of(run_dir, table), kafka.trades_topic), ends) for table in TABLES):
+        if all(reached(committed_offsets(checkpoint_of(run_dir, table), topic_of(table, kafka)),
+                       ends[topic_of(table, kafka)]) for table in TABLES):
             return True
         if time.monotonic() >= deadline or not processor.running() or stop.requested:
             return False
@@ -205,7 +208,7 @@ def run_pipeline(stack: LocalStack, run_dir: Path, console: Console, environ: di
                 view.poll()
                 time.sleep(0.5)
             _stop_feed_then_ingestor(simulator, ingestor, view)
-            ends = end_offsets(kafka, kafka.trades_topic)
+            ends = {topic: end_offsets(kafka, topic) for topic in (kafka.trades_topic, kafka.feed_gaps_topic)}
             console.print("feed stopped, ingestor flushed; waiting for the processor to commit every trade")
             caught_up = _wait_for_catch_up(view, processor, run_dir, kafka, ends, options.catch_up_timeout, stop)
             processor.stop(timeout_s=60)

@@ -34,6 +34,7 @@ class DemoSummary:
     commit_p99_ms: float | None
     ack_p99_ms: float | None
     pipeline_file: str
+    feed_gaps_recorded: int = 0  # holes in the feed this run recorded (FeedGap records the ingestor sent)
 
     @property
     def failed(self) -> bool:
@@ -55,7 +56,7 @@ class DemoSummary:
                           f"{a.resent_from_earlier_run:,}")
         table.add_row("  = trades landed in `trades`", f"{a.landed:,}")
         table.add_row("  + trades quarantined (failed validation, in `quarantine`)", f"{a.quarantined:,}")
-        table.add_row("  + trades late (dropped by the watermark)", f"{a.late:,}")
+        table.add_row("  + trades late (later than the watermark, in `late_trades`)", f"{a.late:,}")
         table.add_row("  + dead letters (unparseable frames, in the dead-letter topic)", f"{a.dead_letters_in_kafka:,}")
         table.add_row(f"  + still in Kafka, not yet landed ({LAND_HINT})" if a.not_yet_landed
                       else "  + still in Kafka, not yet landed", f"{a.not_yet_landed:,}",
@@ -68,13 +69,12 @@ class DemoSummary:
             table.add_row("      of them read, never acknowledged by Kafka", f"{a.ingest_failed:,}")
             table.add_row("      of them in Kafka, in no table", f"{a.lost_after_kafka:,}")
         table.add_row("the lines add up", "yes" if a.balanced else "NO", style="green" if a.balanced else "bold red")
-        table.add_row("duplicates in `trades`", f"{a.duplicates:,}",
+        table.add_row("duplicates (in `trades`, `quarantine`, `late_trades`)", f"{a.duplicates:,}",
                       style="green" if a.duplicates == 0 else "bold red")
         if a.earlier_runs_landed:
             table.add_row("earlier runs' trades landed during this run (not counted above)",
                           f"{a.earlier_runs_landed:,}")
-        for note in a.notes:
-            table.add_row(f"note: {note}", "")
+        table.add_row("holes in the feed recorded as gaps (in `feed_gaps`)", f"{self.feed_gaps_recorded:,}")
         if self.commit_p99_ms is not None:
             table.add_row("ingest -> Delta commit p50 / p99 (`trades`)",
                           f"{(self.commit_p50_ms or 0) / 1000:,.2f} / {self.commit_p99_ms / 1000:,.2f} s")
@@ -97,7 +97,8 @@ class DemoSummary:
         """The summary as JSON-ready figures."""
         return {"duration_s": self.duration_s, **self.account.as_dict(), "rows_per_table": self.rows_per_table,
                 "commit_p50_ms": self.commit_p50_ms, "commit_p99_ms": self.commit_p99_ms,
-                "ack_p99_ms": self.ack_p99_ms, "failed": self.failed, "pipeline_file": self.pipeline_file}
+                "ack_p99_ms": self.ack_p99_ms, "feed_gaps_recorded": self.feed_gaps_recorded, "failed": self.failed,
+                "pipeline_file": self.pipeline_file}
 
     def write_json(self, path: Path) -> Path:
         """Write the figures to ``path``; return it."""

@@ -8,8 +8,8 @@ Two ways to write, picked per table (``mode``):
   also says why this is not Delta's streaming sink: a state reconstruction per batch in delta-spark 4.4).
   Rows the stream marks for a recheck are first checked by trade_id against the table and its
   ``check_tables`` (:mod:`coinstream.s3.sinks.repeats`).
-- **merge** (ohlcv_1m, exchange_stats): the aggregation in update mode, upserted with MERGE on the
-  stream's keys in ``foreachBatch``, idempotent through ``txnAppId``/``txnVersion``, and refusing a
+- **merge** (ohlcv_1m, exchange_stats, feed_gaps): the aggregation in update mode (or, for feed_gaps,
+  the rows, one per key per batch), upserted with MERGE on the stream's keys in ``foreachBatch``, idempotent through ``txnAppId``/``txnVersion``, and refusing a
   checkpoint that restarts below the table's version (:mod:`coinstream.s3.sinks.delta_batches`). MERGE
   costs far more per row than an append: keep it for the small aggregate tables.
 
@@ -150,7 +150,8 @@ class DeltaSink:
                                      partition_by=partition_by, merge_schema=self.settings.merge_schema,
                                      report=context.report, table_properties=self.table_properties(),
                                      landed_version=lambda: transaction_version(location, s3, context.query_name),
-                                     table=self.table, fault_point=fault_point)
+                                     table=self.table, fault_point=fault_point,
+                                     distinct_keys=not context.aggregated, update_when=self.spec.update_when)
         output_mode = "update" if context.aggregated else "append"
         return context.writer(frame, output_mode).foreachBatch(write).start()
 

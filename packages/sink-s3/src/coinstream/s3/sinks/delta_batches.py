@@ -39,7 +39,10 @@ class IdempotentBatchWrite:
     """Writes one micro-batch into the Delta table at ``uri``: MERGE on ``keys``, or append when no keys.
 
     ``landed_version()`` returns the table's transaction version for ``app_id`` (None: no table, or no
-    write of this query yet); it is asked once, at the first batch.
+    write of this query yet); it is asked once, at the first batch. ``distinct_keys``: the stream's
+    rows are not aggregates and may repeat a key within a batch (a re-sent record); the batch keeps
+    one row per key (the first Spark sees) before it is written. ``update_when``: the MERGE updates a
+    matched row only under this condition (None: always).
     """
 
     uri: str
@@ -52,6 +55,8 @@ class IdempotentBatchWrite:
     landed_version: Callable[[], int | None] = lambda: None
     table: str = ""
     fault_point: FaultPoint | None = None
+    distinct_keys: bool = False
+    update_when: str | None = None
     _checked: bool = field(default=False, init=False)
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
@@ -61,6 +66,8 @@ class IdempotentBatchWrite:
         if not self._checked:
             self.refuse_a_reset_checkpoint(batch_id)
         spark = batch.sparkSession  # the query's own session: its conf is not shared with other queries
+        if self.distinct_keys and self.keys:
+            batch = batch.dropDuplicates(list(self.keys))
         # Computed once, in full: the count runs every partition (so the upstream state stores commit even
         # when Delta skips a replayed write, which Spark checks), and the write reads the cached rows.
         batch.persist()
@@ -107,7 +114,7 @@ class IdempotentBatchWrite:
         spark.conf.set(_TXN_VERSION, str(batch_id))
         try:
             result = (DeltaTable.forPath(spark, self.uri).alias("t").merge(batch.alias("s"), condition)
-                      .whenMatchedUpdateAll().whenNotMatchedInsertAll().execute())
+                      .whenMatchedUpdateAll(self.update_when).whenNotMatchedInsertAll().execute())
         finally:
             spark.conf.unset(_TXN_APP_ID)
             spark.conf.unset(_TXN_VERSION)
