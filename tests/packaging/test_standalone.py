@@ -36,8 +36,9 @@ def test_core_alone_installs_and_lists_only_itself(tmp_path):
     assert "coinstream-core" in names
     assert not names & {"coinstream-source-tiingo", "coinstream-spark-transforms", "coinstream-sink-s3",
                         "pyspark", "delta-spark", "apache-airflow"}
-    # a command of a package that is not installed says which one to install
+    # a command of a package that is not installed is a usage error naming only core's commands
     missing = subprocess.run([environment / "bin" / "coinstream", "process", "x.toml"], capture_output=True,
                              text=True, env={"PATH": f"{environment / 'bin'}", "HOME": str(tmp_path)})
-    assert missing.returncode == 1
-    assert "pip install coinstream-spark-transforms" in missing.stderr
+    assert missing.returncode == 2
+    assert "No such command 'process'." in missing.stderr
+    assert "Installed commands: config, ingest, plugins, stack." in missing.stderr

@@ -137,12 +137,3 @@ def test_a_bad_component_name_is_refused_with_the_rule(install_distribution):
     with pytest.raises(RegistryError, match=r"acme-sources 1.2.3 registers a source named 'Acme Feed'; names are lower case"):
         _ = host.registry
 
-
-def test_a_command_from_a_missing_package_names_the_package_to_install(monkeypatch):
-    monkeypatch.setenv("COINSTREAM_DISABLE_PLUGIN_AUTOLOAD", "1")
-
-    result = CliRunner().invoke(main, ["process", "pipeline.toml"])
-
-    assert result.exit_code == 1
-    assert "`coinstream process`" in result.output
-    assert "pip install coinstream-spark-transforms" in result.output

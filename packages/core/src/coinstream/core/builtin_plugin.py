@@ -18,6 +18,6 @@ def register_commands(register: CommandRegistrar) -> None:
     register(ingest_command)
     try:
         from coinstream.core.cli.stack_command import stack
-    except ImportError:  # the stack manager is optional tooling; the CLI names it as missing
+    except ImportError:  # the stack manager is optional tooling; without it there is no `coinstream stack`
         return
     register(stack)

@@ -2,61 +2,56 @@
 
 from __future__ import annotations
 
+import difflib
+
 import click
 
 from coinstream.core.__about__ import __version__
 from coinstream.core.cli.state import CliState, cli_state
 from coinstream.core.logs import configure_logging
-
-# Commands that later packages provide. When none of the installed plugins registers one,
-# the CLI still lists it and says which distribution to install.
-COMMANDS_PROVIDED_BY: dict[str, tuple[str, str]] = {
-    "stack": ("coinstream-core", "the local stack manager (coinstream.core.stack)"),
-    "ingest": ("coinstream-core", "the ingestor: source -> Avro -> Kafka"),
-    "simulate": ("coinstream-source-tiingo", "the Tiingo-protocol simulator"),
-    "process": ("coinstream-spark-transforms", "the Spark processor: Kafka -> transforms -> sinks"),
-    "run": ("coinstream-spark-transforms", "the ingestor and the processor together"),
-    "delta": ("coinstream-sink-s3", "Delta table maintenance: optimize, vacuum, history"),
-    "dashboard": ("coinstream-dashboard", "the dashboard over the Delta tables"),
-    "demo": ("coinstream-dashboard", "the end-to-end demo on the local stack"),
-}
+from coinstream.core.plugins import PluginHost
 
 
-def _missing_command(name: str) -> click.Command:
-    distribution, what = COMMANDS_PROVIDED_BY[name]
+def unknown_command_message(name: str, host: PluginHost) -> str:
+    """Say that no loaded plugin registers `coinstream NAME`, what is installed, and what to do.
 
-    @click.command(name, context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-                   help=f"[not installed] {what}; provided by {distribution}.")
-    def missing() -> None:
-        raise click.ClickException(
-            f"`coinstream {name}` ({what}) is provided by {distribution}, which is not installed "
-            f"(or did not register it). Install it: pip install {distribution}"
-        )
-
-    return missing
+    Only what the installed distributions declare is used: the commands their plugins register and
+    the plugins that failed to load. A package that is not installed declares nothing here, so the
+    message cannot name it.
+    """
+    installed = [c.command.name for c in host.registry.commands() if c.command.name]
+    close = difflib.get_close_matches(name, installed, n=1)
+    message = f"No such command {name!r}." + (f" Did you mean {close[0]!r}?" if close else "")
+    message += (f" Installed commands: {', '.join(installed)}. A command of a coinstream package that is not "
+                f"installed appears once you pip install that package; `coinstream plugins` lists each "
+                f"installed package and its commands.")
+    if host.failed:
+        failed = "; ".join(f"{f.name} ({f.provider}): {f.error}" for f in host.failed)
+        message += f" These plugins failed to load, so their commands are missing: {failed}."
+    return message
 
 
 class PluginCommandGroup(click.Group):
     """A group whose sub-commands are registered by plugins through register_commands."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
         # Resolving a command loads the plugins, which may log: configure logging first, from
         # the options already parsed, so nothing is printed unformatted or unredacted.
         configure_logging(ctx.params.get("log_level", "info"), ctx.params.get("log_format", "auto"))
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
+            ctx.fail(unknown_command_message(name, cli_state().host))
         return super().resolve_command(ctx, args)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         configure_logging(ctx.params.get("log_level", "info"), ctx.params.get("log_format", "auto"))
-        registered = {c.command.name for c in cli_state().host.registry.commands() if c.command.name}
-        return sorted(registered | set(COMMANDS_PROVIDED_BY))
+        return [c.command.name for c in cli_state().host.registry.commands() if c.command.name]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         registered = cli_state().host.registry.command(cmd_name)
-        if registered is not None:
-            return registered.command
-        if cmd_name in COMMANDS_PROVIDED_BY:
-            return _missing_command(cmd_name)
-        return None
+        return registered.command if registered is not None else None
 
 
 @click.group(cls=PluginCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
