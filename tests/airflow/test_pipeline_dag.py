@@ -13,7 +13,6 @@ import pytest
 from confluent_kafka import Consumer
 
 from coinstream.airflow import example_dags
-from coinstream.core import PluginHost
 from coinstream.core.kafka import watermark_offsets
 
 from .conftest import BIN
@@ -23,7 +22,6 @@ pytestmark = [pytest.mark.airflow, pytest.mark.stack, pytest.mark.slow]
 EXAMPLE_DAGS = Path(example_dags.__file__).parent
 RUNNER = Path(__file__).with_name("dag_runner.py")
 TRADES = 1_500
-DELTA_SINK_MISSING = PluginHost().registry.component("sink", "delta") is None
 
 
 @pytest.fixture
@@ -116,9 +114,6 @@ def test_the_ingest_task_sends_trades_to_kafka_without_logging_the_key(airflow_d
 
 
 @pytest.mark.spark
-@pytest.mark.xfail(DELTA_SINK_MISSING, strict=False, reason=(
-    "coinstream-sink-s3 registers no `delta` sink yet (nor `coinstream delta optimize|vacuum`): the process task "
-    "cannot write the trades table, so landed/optimize/vacuum/quality cannot run"))
 def test_the_pipeline_dag_lands_the_trades_in_delta(airflow_db, pipeline, api_key):
     from deltalake import DeltaTable
 
