@@ -43,7 +43,6 @@ from confluent_kafka.admin import AdminClient
 from bench_topics import delete_bench_topics
 from coinstream.core import KafkaSettings, PluginHost, Trade, parse_pipeline
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
 from coinstream.s3.bucket import s3_client
 from coinstream.s3.credentials import resolve_credentials
 from coinstream.s3.reader import LakeReader
@@ -193,7 +192,7 @@ def volume(args: argparse.Namespace) -> dict[str, Any]:
     kafka = fresh_kafka(kafka_raw, args.partitions)
     s3 = S3Settings(**{**s3_raw, "prefix": f"bench/{uuid.uuid4().hex[:8]}/"})
     ensure_topics(AdminClient(admin_config(kafka)), pipeline_topics(kafka))
-    producer = TradeProducer(kafka, TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic)))
+    producer = TradeProducer(kafka, TradeAvroCodec.for_kafka(kafka))
     checkpoints = Path(args.workdir) / "chk-volume"
     try:
         produce_s = produce_volume(producer, args.trades, "cold")
@@ -261,7 +260,7 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
     pipeline = parse_pipeline({k: v for k, v in document.items() if k != "source"}, host.registry)
     processor = Processor(pipeline, host.hook, ProcessorOptions(available_now=False), spark=spark)
     # Register the Trade schema (as the ingestor will) so the queries run, waiting, before the first trade.
-    TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic)).encode(make_trades(1)[0])
+    TradeAvroCodec.for_kafka(kafka).encode(make_trades(1)[0])
     host.hook.pipeline_started(pipeline=pipeline, role="processor")  # what Processor.run() does first
     processor.start()
     warm_started = time.monotonic()

@@ -32,7 +32,6 @@ from confluent_kafka.admin import AdminClient
 from bench_topics import delete_bench_topics
 from coinstream.core import KafkaSettings, PluginHost, Provider, Trade, hookimpl, parse_pipeline
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
 from coinstream.spark import plugin as spark_plugin
 from coinstream.spark.api import SinkContext, SinkSettings
 from coinstream.spark.processor import Processor, ProcessorOptions, ProcessorReport
@@ -79,7 +78,7 @@ def kafka_settings(args: argparse.Namespace) -> KafkaSettings:
 
 def producer_for(settings: KafkaSettings) -> TradeProducer:
     ensure_topics(AdminClient(admin_config(settings)), pipeline_topics(settings))
-    codec = TradeAvroCodec(schema_registry_client(settings), trades_subject(settings.trades_topic))
+    codec = TradeAvroCodec.for_kafka(settings)
     return TradeProducer(settings, codec)
 
 

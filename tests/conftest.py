@@ -12,9 +12,14 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 from coinstream.core import KafkaSettings, Trade
-from coinstream.core.kafka import (TradeAvroCodec, TradeProducer, admin_config, delete_topics, ensure_topics,
-                                   pipeline_topics)
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
+from coinstream.core.kafka import (
+    TradeAvroCodec,
+    TradeProducer,
+    admin_config,
+    delete_topics,
+    ensure_topics,
+    pipeline_topics,
+)
 
 pytest_plugins = ["coinstream.core.stack.pytest_plugin"]
 
@@ -59,7 +64,7 @@ def produce(kafka_settings: KafkaSettings) -> Callable[[Sequence[Trade]], TradeA
     """Send trades (Avro, keyed by ticker) to the test's topic, wait until every one is
     acknowledged, and return the codec (to decode what is read back)."""
     ensure_topics(AdminClient(admin_config(kafka_settings)), pipeline_topics(kafka_settings))
-    codec = TradeAvroCodec(schema_registry_client(kafka_settings), trades_subject(kafka_settings.trades_topic))
+    codec = TradeAvroCodec.for_kafka(kafka_settings)
     producer = TradeProducer(kafka_settings, codec)
 
     def send(trades: Sequence[Trade]) -> TradeAvroCodec:

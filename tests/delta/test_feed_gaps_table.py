@@ -7,7 +7,7 @@ import pytest
 from confluent_kafka import Producer
 
 from coinstream.core import FeedGap
-from coinstream.core.kafka import FeedGapAvroCodec, feed_gaps_subject, producer_config, schema_registry_client
+from coinstream.core.kafka import FeedGapAvroCodec, producer_config
 
 from .test_tables import FULL_TRANSFORMS
 from .trades import numbered
@@ -20,7 +20,7 @@ SINKS = [{"name": "delta", "input": "feed_gaps"}]
 
 
 def send_gaps(kafka_settings, gaps: list[FeedGap]) -> None:
-    codec = FeedGapAvroCodec(schema_registry_client(kafka_settings), feed_gaps_subject(kafka_settings.feed_gaps_topic))
+    codec = FeedGapAvroCodec.for_kafka(kafka_settings)
     producer = Producer(producer_config(kafka_settings))
     for gap in gaps:
         producer.produce(kafka_settings.feed_gaps_topic, key=gap.source.encode(), value=codec.encode(gap))

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from coinstream.core import KafkaSettings, Trade
-from coinstream.core.kafka import TradeAvroCodec, schema_registry_client, trades_subject
+from coinstream.core.kafka import TradeAvroCodec
 from coinstream.dashboard.demo.schema_wait import wait_for_trade_schema
 
 pytestmark = [pytest.mark.stack]
@@ -33,7 +33,7 @@ def test_the_wait_ends_when_the_first_trade_registers_the_schema(local_stack):
     def ingestor_running() -> bool:
         polls.append(time.monotonic())
         if len(polls) == 3:  # the ingestor's first trade arrives while the demo waits
-            TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic)).encode(trade)
+            TradeAvroCodec.for_kafka(kafka).encode(trade)
         return True
 
     assert wait_for_trade_schema(kafka, ingestor_running, timeout_s=30, poll_s=0.05)

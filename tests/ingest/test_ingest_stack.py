@@ -17,8 +17,7 @@ import structlog
 
 from coinstream.core import PluginHost, parse_pipeline
 from coinstream.core.ingest import IngestOptions, Ingestor
-from coinstream.core.kafka import FeedGapAvroCodec, TradeAvroCodec, feed_gaps_subject
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
+from coinstream.core.kafka import FeedGapAvroCodec, TradeAvroCodec
 from coinstream.core.logs import configure_logging
 from coinstream.tiingo.simulator import FaultPlan, Simulator, SimulatorConfig
 
@@ -82,7 +81,7 @@ async def test_n_simulated_trades_are_exactly_n_records_and_malformed_frames_are
     assert report.dead_letters_acked == sent_malformed
 
     kafka = pipeline.config.kafka
-    codec = TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic))
+    codec = TradeAvroCodec.for_kafka(kafka)
     trades = [codec.decode(m.value()) for m in read_topic(kafka.bootstrap_servers, kafka.trades_topic,
                                                           sent_trades).messages]
     assert len(trades) == sent_trades
@@ -114,14 +113,14 @@ async def test_a_dropped_connection_is_recovered_without_a_duplicate_and_its_gap
     assert report.clean
 
     kafka = pipeline.config.kafka
-    codec = TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic))
+    codec = TradeAvroCodec.for_kafka(kafka)
     trades = [codec.decode(m.value()) for m in read_topic(kafka.bootstrap_servers, kafka.trades_topic,
                                                           report.trades_acked).messages]
     ids = [t.trade_id for t in trades]
     assert len(ids) == report.trades_acked
     assert len(set(ids)) == len(ids), "a trade was produced twice"
 
-    gap_codec = FeedGapAvroCodec(schema_registry_client(kafka), feed_gaps_subject(kafka.feed_gaps_topic))
+    gap_codec = FeedGapAvroCodec.for_kafka(kafka)
     gaps = [gap_codec.decode(m.value()) for m in read_topic(kafka.bootstrap_servers, kafka.feed_gaps_topic, 1).messages]
     assert [(g.source, g.reason, g.missing_trades) for g in gaps] == [("tiingo", "connection lost", None)]
     assert report.feed_gaps_acked == 1

@@ -20,7 +20,6 @@ from coinstream.core import PluginHost, SourceStats, parse_pipeline
 from coinstream.core.ingest import IngestOptions, Ingestor
 from coinstream.core.ingest.spool import read_records
 from coinstream.core.kafka import TradeAvroCodec, admin_config, ensure_topics, pipeline_topics
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
 from coinstream.tiingo.simulator import Simulator, SimulatorConfig
 
 from ..kafka.topic_reader import read_topic
@@ -100,7 +99,7 @@ async def test_with_every_broker_unreachable_the_feed_is_spooled_and_the_next_st
 
     assert restart.resent_on_start == len(spooled_ids) and restart.trades_acked == len(spooled_ids)
     assert restart.clean and restart.spool_records == 0 and not list(spool_dir.glob("*.spool"))
-    codec = TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic))
+    codec = TradeAvroCodec.for_kafka(kafka)
     landed = [codec.decode(m.value()).trade_id for m in read_topic(kafka.bootstrap_servers, kafka.trades_topic,
                                                                    len(spooled_ids)).messages]
     assert len(landed) == len(spooled_ids) and set(landed) == set(spooled_ids)  # by count and by set
@@ -108,6 +107,6 @@ async def test_with_every_broker_unreachable_the_feed_is_spooled_and_the_next_st
 
 def spooled_trade_ids(spool_dir, pipeline) -> list[str]:
     kafka = pipeline.config.kafka
-    codec = TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic))
+    codec = TradeAvroCodec.for_kafka(kafka)
     return [codec.decode(message[2]).trade_id for path in sorted(spool_dir.glob("*.spool"))
             for message in read_records(path.read_bytes()).messages]

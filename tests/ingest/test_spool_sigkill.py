@@ -24,8 +24,7 @@ from confluent_kafka import Consumer
 
 from coinstream.core import KafkaSettings, derive_trade_id
 from coinstream.core.ingest.spool import read_records
-from coinstream.core.kafka import TRADE, FeedGapAvroCodec, TradeAvroCodec, feed_gaps_subject, watermark_offsets
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
+from coinstream.core.kafka import TRADE, FeedGapAvroCodec, TradeAvroCodec, watermark_offsets
 from coinstream.tiingo.simulator import SimulatorConfig
 from coinstream.tiingo.simulator.threaded import simulator_in_thread
 
@@ -154,7 +153,7 @@ def test_a_sigkilled_ingestor_restarted_loses_no_trade_resends_the_same_ids_and_
 
     after = read_topic(kafka.bootstrap_servers, kafka.trades_topic,
                        topic_size(kafka.bootstrap_servers, kafka.trades_topic), settle_s=1.0).messages
-    codec = TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic))
+    codec = TradeAvroCodec.for_kafka(kafka)
     ids_before = {codec.decode(m.value()).trade_id for m in before}
     ids_spooled = [codec.decode(value).trade_id for value in spooled]
     trades_after = [codec.decode(m.value()) for m in after]
@@ -183,7 +182,7 @@ def test_a_sigkilled_ingestor_restarted_loses_no_trade_resends_the_same_ids_and_
     # The ingestor's absence: one gap, from the last trade the killed run read (spooled or acknowledged,
     # now all in Kafka) to the first trade the restarted run read.
     gap_messages = read_topic(kafka.bootstrap_servers, kafka.feed_gaps_topic, 1, settle_s=1.0).messages
-    gap_codec = FeedGapAvroCodec(schema_registry_client(kafka), feed_gaps_subject(kafka.feed_gaps_topic))
+    gap_codec = FeedGapAvroCodec.for_kafka(kafka)
     (gap,) = [gap_codec.decode(m.value()) for m in gap_messages]
     killed_run = [t for t in trades_after if t.trade_id in sequence_of]
     restarted_run = [t for t in trades_after if t.trade_id not in sequence_of]

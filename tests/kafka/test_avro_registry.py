@@ -25,7 +25,7 @@ def evolved_schema(extra_field: dict) -> str:
 
 def test_trade_round_trips_through_the_registry(kafka_settings):
     registry = schema_registry_client(kafka_settings)
-    codec = TradeAvroCodec(registry, trades_subject(kafka_settings.trades_topic))
+    codec = TradeAvroCodec.for_kafka(kafka_settings, registry=registry)
     trade = numbered_trades(1)[0]
 
     payload = codec.encode(trade)
@@ -70,10 +70,10 @@ def test_an_unreachable_registry_says_how_to_fix_it(kafka_settings):
     settings = kafka_settings.model_copy(update={"schema_registry_url": "http://127.0.0.1:9/apis/ccompat/v7"})
 
     with pytest.raises(SchemaRegistryUnavailableError, match=r"cannot reach the schema registry .*coinstream stack up"):
-        TradeAvroCodec(schema_registry_client(settings), trades_subject(settings.trades_topic))
+        TradeAvroCodec.for_kafka(settings)
 
 
 def test_decoding_restores_the_python_type(kafka_settings):
-    codec = TradeAvroCodec(schema_registry_client(kafka_settings), trades_subject(kafka_settings.trades_topic))
+    codec = TradeAvroCodec.for_kafka(kafka_settings)
     trade = numbered_trades(3)[2]
     assert isinstance(codec.decode(codec.encode(trade)), Trade)

@@ -9,7 +9,6 @@ import pytest
 from confluent_kafka.admin import AdminClient
 
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
 
 from .trades import numbered_trades
 
@@ -21,7 +20,7 @@ VICTIM = 2
 
 def test_sigkill_of_one_broker_loses_no_acknowledged_record(local_stack, kafka_settings, read_back):
     ensure_topics(AdminClient(admin_config(kafka_settings)), pipeline_topics(kafka_settings))
-    codec = TradeAvroCodec(schema_registry_client(kafka_settings), trades_subject(kafka_settings.trades_topic))
+    codec = TradeAvroCodec.for_kafka(kafka_settings)
     producer = TradeProducer(kafka_settings, codec)
     trades = numbered_trades(TOTAL, session="broker-kill")
     consumed: list = []

@@ -9,7 +9,6 @@ from confluent_kafka.admin import AdminClient
 
 from coinstream.core import DeadLetter
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
 
 from .trades import numbered_trades
 
@@ -18,7 +17,7 @@ pytestmark = pytest.mark.stack
 
 def make_producer(settings) -> tuple[TradeProducer, TradeAvroCodec]:
     ensure_topics(AdminClient(admin_config(settings)), pipeline_topics(settings))
-    codec = TradeAvroCodec(schema_registry_client(settings), trades_subject(settings.trades_topic))
+    codec = TradeAvroCodec.for_kafka(settings)
     return TradeProducer(settings, codec), codec
 
 

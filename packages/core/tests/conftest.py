@@ -1,4 +1,4 @@
-"""Fixtures for core's tests: real installed distributions for plugin discovery tests."""
+"""Fixtures for core's tests: real installed distributions for plugin discovery tests, a stand-in registry."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 from importlib import invalidate_caches
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,3 +53,20 @@ def _plugin_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests start with autoload on and no allow-list, whatever the developer's shell says."""
     monkeypatch.delenv("COINSTREAM_DISABLE_PLUGIN_AUTOLOAD", raising=False)
     monkeypatch.delenv("COINSTREAM_PLUGINS", raising=False)
+
+
+class RecordingRegistry:
+    """A schema registry stand-in: keeps the schema registered under each subject; ids count from 1."""
+
+    def __init__(self) -> None:
+        self.subjects: dict[str, str] = {}
+
+    def register_schema(self, subject: str, schema: Any) -> int:
+        self.subjects[subject] = schema.schema_str
+        return len(self.subjects)
+
+
+@pytest.fixture
+def registry() -> RecordingRegistry:
+    """A RecordingRegistry with nothing registered."""
+    return RecordingRegistry()

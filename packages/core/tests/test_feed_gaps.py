@@ -22,15 +22,6 @@ GAP = FeedGap(source="tiingo", session_id="1788000000000000-0a1b2c3d", gap_start
               reason="connection lost", missing_trades=None, recorded_time=START + 4_600_000)
 
 
-class FakeRegistry:
-    def __init__(self) -> None:
-        self.subjects: dict[str, str] = {}
-
-    def register_schema(self, subject: str, schema) -> int:
-        self.subjects[subject] = schema.schema_str
-        return len(self.subjects)
-
-
 def test_the_gap_id_is_derived_from_source_session_start_and_reason():
     again = FeedGap(source="tiingo", session_id=GAP.session_id, gap_start=START, gap_end=START + 9_000_000,
                     reason="connection lost", recorded_time=START + 20_000_000)
@@ -76,8 +67,7 @@ def test_the_schema_matches_the_record_and_is_a_v1_record_with_micro_timestamps(
     assert fields["missing_trades"]["type"] == ["null", "long"] and fields["missing_trades"]["default"] is None
 
 
-def test_the_codec_registers_under_the_topic_subject_and_decodes_what_it_encodes():
-    registry = FakeRegistry()
+def test_the_codec_registers_under_the_topic_subject_and_decodes_what_it_encodes(registry):
     codec = FeedGapAvroCodec(registry, "crypto.feed_gaps.v1-value")
     payload = codec.encode(GAP)
     assert payload[:5] == b"\x00\x00\x00\x00\x01"  # Confluent wire format, schema id 1
@@ -97,9 +87,8 @@ class FakeProducer:
         return 0
 
 
-def test_the_producer_routes_a_gap_to_the_feed_gaps_topic_keyed_by_source():
+def test_the_producer_routes_a_gap_to_the_feed_gaps_topic_keyed_by_source(registry):
     settings = KafkaSettings(trades_topic="unit.trades", dead_letter_topic="unit.dlq", feed_gaps_topic="unit.gaps")
-    registry = FakeRegistry()
     kafka = FakeProducer()
     producer = TradeProducer(settings, TradeAvroCodec(registry, "unit.trades-value"), kafka)  # no gap codec given
 

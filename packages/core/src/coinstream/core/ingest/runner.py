@@ -37,7 +37,6 @@ from coinstream.core.kafka import (
     ensure_topics,
     pipeline_topics,
 )
-from coinstream.core.kafka.avro import feed_gaps_subject, schema_registry_client, trades_subject
 from coinstream.core.kafka.producer import DeliveryStats
 from coinstream.core.pipeline import Pipeline
 from coinstream.core.source import Source, SourceContext
@@ -119,9 +118,8 @@ class Ingestor:
         kafka = self.pipeline.config.kafka
         if self.options.ensure_topics:
             ensure_topics(AdminClient(admin_config(kafka)), pipeline_topics(kafka))
-        registry = schema_registry_client(kafka)
-        codec = TradeAvroCodec(registry, trades_subject(kafka.trades_topic))
-        gap_codec = FeedGapAvroCodec(registry, feed_gaps_subject(kafka.feed_gaps_topic))
+        codec = TradeAvroCodec.for_kafka(kafka)
+        gap_codec = FeedGapAvroCodec.for_kafka(kafka, registry=codec.registry)
         return TradeProducer(kafka, codec, spooled=spooled, gap_codec=gap_codec)
 
     def _prepare(self) -> tuple[TradeProducer, Spool | None]:

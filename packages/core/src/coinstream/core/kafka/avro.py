@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import struct
-from typing import Any
+from typing import Any, Self
 
 import fastavro
 import structlog
@@ -76,6 +76,26 @@ class AvroValueCodec:
         self.schema_id = self._register()
         self._header = _HEADER.pack(MAGIC_BYTE, self.schema_id)
         self._writer_schemas: dict[int, Any] = {self.schema_id: self._schema}
+
+    @staticmethod
+    def subject_of(settings: KafkaSettings) -> str:
+        """The subject of this codec's record in a pipeline's Kafka settings (``<its topic>-value``)."""
+        raise NotImplementedError("AvroValueCodec names no [kafka] topic; give its subject to the constructor")
+
+    @classmethod
+    def for_kafka(cls, settings: KafkaSettings, *, registry: SchemaRegistryClient | None = None,
+                  schema_str: str | None = None) -> Self:
+        """The codec of its record's topic in ``settings``, registered under ``subject_of(settings)``.
+
+        ``TradeAvroCodec.for_kafka(kafka)`` is the codec of ``[kafka] trades_topic``,
+        ``FeedGapAvroCodec.for_kafka(kafka)`` that of ``feed_gaps_topic``. The registry is
+        ``schema_registry_client(settings)`` unless ``registry`` is given (to share one client with
+        another codec); ``schema_str`` replaces the package's own schema of the record.
+        """
+        client = registry if registry is not None else schema_registry_client(settings)
+        if schema_str is None:
+            return cls(client, cls.subject_of(settings))  # type: ignore[call-arg]  # the record's own schema
+        return cls(client, cls.subject_of(settings), schema_str)
 
     @property
     def registry(self) -> SchemaRegistryClient:
@@ -153,6 +173,11 @@ class TradeAvroCodec(AvroValueCodec):
         self._fast_encoder = schema_str is None or schema_str == trade_schema_str()
         self._trade_encoder = TradeEncoder(self._header)
 
+    @staticmethod
+    def subject_of(settings: KafkaSettings) -> str:
+        """``<[kafka] trades_topic>-value``."""
+        return trades_subject(settings.trades_topic)
+
     def encode(self, trade: Trade) -> bytes:
         """Return the trade as Confluent-framed Avro bytes."""
         if self._fast_encoder:
@@ -172,6 +197,11 @@ class FeedGapAvroCodec(AvroValueCodec):
 
     def __init__(self, registry: SchemaRegistryClient, subject: str, schema_str: str | None = None) -> None:
         super().__init__(registry, subject, schema_str or feed_gap_schema_str())
+
+    @staticmethod
+    def subject_of(settings: KafkaSettings) -> str:
+        """``<[kafka] feed_gaps_topic>-value``."""
+        return feed_gaps_subject(settings.feed_gaps_topic)
 
     def encode(self, gap: FeedGap) -> bytes:
         """Return the gap as Confluent-framed Avro bytes."""

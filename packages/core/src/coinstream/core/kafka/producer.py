@@ -18,7 +18,7 @@ import structlog
 from confluent_kafka import KafkaError, Message, Producer
 
 from coinstream.core.config.models import KafkaSettings
-from coinstream.core.kafka.avro import FeedGapAvroCodec, TradeAvroCodec, feed_gaps_subject
+from coinstream.core.kafka.avro import FeedGapAvroCodec, TradeAvroCodec
 from coinstream.core.kafka.client_config import producer_config
 from coinstream.core.kafka.outage import KafkaOutage
 from coinstream.core.records import DeadLetter, FeedGap, Trade
@@ -113,6 +113,7 @@ class TradeProducer:
 
     def __init__(self, settings: KafkaSettings, codec: TradeAvroCodec, producer: Producer | None = None, *,
                  spooled: bool = False, gap_codec: FeedGapAvroCodec | None = None) -> None:
+        self._settings = settings
         self._topics = (settings.trades_topic, settings.dead_letter_topic, settings.feed_gaps_topic)
         self._codec = codec
         self._gap_codec = gap_codec
@@ -209,7 +210,7 @@ class TradeProducer:
     def gap_codec(self) -> FeedGapAvroCodec:
         """The FeedGap codec (registered on first use when none was given)."""
         if self._gap_codec is None:
-            self._gap_codec = FeedGapAvroCodec(self._codec.registry, feed_gaps_subject(self._topics[FEED_GAP]))
+            self._gap_codec = FeedGapAvroCodec.for_kafka(self._settings, registry=self._codec.registry)
         return self._gap_codec
 
     def delivery_callback(self, kind: int) -> DeliveryCallback:
