@@ -111,8 +111,9 @@ class CoinstreamProcessOperator(BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         result = self._runner.run(self.command(), self.environment())
         if result.returncode == EXIT_CONFIG_ERROR:
-            raise AirflowFailException(f"`coinstream process {self.pipeline}` rejected its configuration "
-                                       f"(exit 2); fix the pipeline file:\n{result.tail}")
+            raise AirflowFailException(f"`coinstream process {self.pipeline}` refused to start (exit 2: its pipeline "
+                                       "file, or the command itself when coinstream-spark-transforms is not installed "
+                                       f"on this worker; its last lines say which):\n{result.tail}")
         if result.returncode != 0:
             raise AirflowException(f"`coinstream process {self.pipeline}` failed with exit code {result.returncode}; "
                                    f"its last lines:\n{result.tail}")
