@@ -15,7 +15,6 @@ from confluent_kafka.admin import AdminClient
 
 from coinstream.core import KafkaSettings
 from coinstream.core.kafka import TradeAvroCodec, admin_config, delete_topics, ensure_topics, pipeline_topics
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
 from coinstream.s3.settings import S3Settings
 
 from .reckoning import CaseFigures
@@ -43,7 +42,7 @@ def fault_suite(local_stack, tmp_path_factory) -> Iterator[FaultSuite]:
     admin = AdminClient(admin_config(kafka))
     ensure_topics(admin, pipeline_topics(kafka))
     # The processor reads the Trade schema's versions at start: register the first one now.
-    TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic))
+    TradeAvroCodec.for_kafka(kafka)
     environ = {"AWS_ACCESS_KEY_ID": local_stack.s3_access_key, "AWS_SECRET_ACCESS_KEY": local_stack.s3_secret_key,
                "COINSTREAM_TIINGO_API_KEY": "fault-suite-key", "PYTHONUNBUFFERED": "1"}
     saved = {name: os.environ.pop(name, None) for name in AWS_VARIABLES}

@@ -14,7 +14,6 @@ from pathlib import Path
 from coinstream.core import PluginHost, load_pipeline, trade_schema_str
 from coinstream.core.ingest import IngestOptions, Ingestor
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
 from coinstream.core.logs.setup import configure_logging
 
 NEW_FIELD = "venue_trade_id"
@@ -33,7 +32,7 @@ def main() -> None:
     host = PluginHost()
     pipeline = load_pipeline(Path(sys.argv[1]), host.registry)
     kafka = pipeline.config.kafka
-    codec = TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic), schema_str=schema_v2())
+    codec = TradeAvroCodec.for_kafka(kafka, schema_str=schema_v2())
     producer = TradeProducer(kafka, codec, spooled=pipeline.config.ingest.spool_enabled)
     ingestor = Ingestor(pipeline, host.hook, IngestOptions(metrics_interval_s=1.0), producer=producer)
     asyncio.run(ingestor.run())

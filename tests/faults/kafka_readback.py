@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from confluent_kafka import Consumer, Message, TopicPartition
 
 from coinstream.core import FeedGap, KafkaSettings
-from coinstream.core.kafka import FeedGapAvroCodec, feed_gaps_subject
-from coinstream.core.kafka.avro import schema_registry_client
+from coinstream.core.kafka import FeedGapAvroCodec
 from coinstream.dashboard.demo.checkpoints import PartitionOffsets
 from coinstream.dashboard.demo.kafka_range import end_offsets
 
@@ -108,6 +107,6 @@ def read_case(kafka: KafkaSettings, starts: TopicEnds, ends: TopicEnds) -> Kafka
             readback.dead_letter_sizes[key] = int(headers["coinstream.original_size"])
     gaps = list(read_range(kafka, kafka.feed_gaps_topic, starts[2], ends[2]))
     if gaps:
-        codec = FeedGapAvroCodec(schema_registry_client(kafka), feed_gaps_subject(kafka.feed_gaps_topic))
+        codec = FeedGapAvroCodec.for_kafka(kafka)
         readback.gaps = sorted((codec.decode(message.value()) for message in gaps), key=lambda gap: gap.gap_start)
     return readback

@@ -11,8 +11,8 @@ import time
 import pytest
 
 from .feed_run import FeedRun
-from .suite import kill_group
 from .reckoning import assert_exactly_once
+from .suite import kill_group
 
 pytestmark = [pytest.mark.faults, pytest.mark.stack, pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(900)]
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from coinstream.core.kafka import TradeAvroCodec
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
 
 from .feed_run import FeedRun
 from .ingest_v2 import schema_v2
@@ -27,9 +26,8 @@ def test_j_a_new_optional_field_rolled_out_mid_stream(fault_suite, fault_report)
     with FeedRun(fault_suite, "j-schema-change", RATE) as run:
         run.start()
         run.stream(10)
-        v1 = TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic)).schema_id
-        v2 = TradeAvroCodec(schema_registry_client(kafka), trades_subject(kafka.trades_topic),
-                            schema_str=schema_v2()).schema_id
+        v1 = TradeAvroCodec.for_kafka(kafka).schema_id
+        v2 = TradeAvroCodec.for_kafka(kafka, schema_str=schema_v2()).schema_id
         fault_suite.processor.stop()
         fault_suite.processor.start()
         run.ingestor.stop(timeout_s=60)  # the old release flushes; the new one starts a new feed session

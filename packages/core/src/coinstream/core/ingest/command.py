@@ -10,7 +10,7 @@ import click
 from coinstream.core.cli.state import cli_state
 from coinstream.core.ingest.progress import IngestProgress
 from coinstream.core.ingest.runner import IngestOptions, Ingestor
-from coinstream.core.kafka.admin import TopicMismatchError
+from coinstream.core.kafka.admin import KafkaUnreachableError, TopicMismatchError
 from coinstream.core.kafka.avro import SchemaRegistryUnavailableError
 
 EXIT_NOT_ALL_ACKNOWLEDGED = 1
@@ -34,7 +34,7 @@ def ingest_command(pipeline_file: Path, duration: float | None, max_trades: int 
         ingestor = Ingestor(pipeline, state.host.hook, options)
         try:
             report = asyncio.run(ingestor.run())
-        except (TopicMismatchError, SchemaRegistryUnavailableError) as error:
+        except (TopicMismatchError, SchemaRegistryUnavailableError, KafkaUnreachableError) as error:
             click.echo(f"error: {error}", err=True)
             raise SystemExit(EXIT_SETUP_FAILED) from None
     click.echo(

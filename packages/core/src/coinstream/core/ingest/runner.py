@@ -31,10 +31,12 @@ from coinstream.core.ingest.report import IngestReport
 from coinstream.core.ingest.spool import Spool, SpooledDelivery, default_spool_dir
 from coinstream.core.kafka import (
     FeedGapAvroCodec,
+    KafkaUnreachableError,
     TradeAvroCodec,
     TradeProducer,
     admin_config,
     ensure_topics,
+    kafka_unreachable,
     pipeline_topics,
 )
 from coinstream.core.kafka.producer import DeliveryStats
@@ -117,7 +119,10 @@ class Ingestor:
             return self._producer
         kafka = self.pipeline.config.kafka
         if self.options.ensure_topics:
-            ensure_topics(AdminClient(admin_config(kafka)), pipeline_topics(kafka))
+            try:
+                ensure_topics(AdminClient(admin_config(kafka)), pipeline_topics(kafka))
+            except KafkaUnreachableError as error:
+                raise kafka_unreachable(kafka, error) from None
         codec = TradeAvroCodec.for_kafka(kafka)
         gap_codec = FeedGapAvroCodec.for_kafka(kafka, registry=codec.registry)
         return TradeProducer(kafka, codec, spooled=spooled, gap_codec=gap_codec)

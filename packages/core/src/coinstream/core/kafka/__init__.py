@@ -2,12 +2,14 @@
 registry (Confluent wire format) and dead-letter routing."""
 
 from coinstream.core.kafka.admin import (
+    KafkaUnreachableError,
     TopicMismatchError,
     TopicReport,
     TopicSpec,
     cluster_broker_count,
     delete_topics,
     ensure_topics,
+    kafka_unreachable,
     pipeline_topics,
 )
 from coinstream.core.kafka.avro import (
@@ -41,6 +43,7 @@ __all__ = [
     "DeliveryStats",
     "FeedGapAvroCodec",
     "KafkaOutage",
+    "KafkaUnreachableError",
     "OutboundMessage",
     "SchemaRegistryUnavailableError",
     "TopicMismatchError",
@@ -55,6 +58,7 @@ __all__ = [
     "delete_topics",
     "ensure_topics",
     "feed_gaps_subject",
+    "kafka_unreachable",
     "pipeline_topics",
     "producer_config",
     "schema_registry_client",

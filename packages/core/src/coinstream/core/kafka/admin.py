@@ -28,6 +28,18 @@ class TopicMismatchError(Exception):
     """An existing topic differs from what the pipeline asks for (the message says what and how to fix)."""
 
 
+class KafkaUnreachableError(Exception):
+    """No Kafka broker answered (the message names the bootstrap servers, what was tried and what to do)."""
+
+
+def kafka_unreachable(settings: KafkaSettings, error: Exception) -> KafkaUnreachableError:
+    """The error to raise when ``settings``' brokers did not answer: endpoint, cause and fix."""
+    return KafkaUnreachableError(
+        f"cannot reach Kafka at {settings.bootstrap_servers} ({error}); start the local stack with "
+        "`coinstream stack up`, or set [kafka] bootstrap_servers / COINSTREAM_KAFKA_BOOTSTRAP_SERVERS to brokers "
+        "that answer")
+
+
 @dataclass(frozen=True, slots=True)
 class TopicSpec:
     """A topic the pipeline needs."""
@@ -72,8 +84,13 @@ def pipeline_topics(settings: KafkaSettings) -> list[TopicSpec]:
 
 
 def cluster_broker_count(admin: AdminClient, timeout_s: float = 10.0) -> int:
-    """Return the number of brokers the cluster reports."""
-    return len(admin.list_topics(timeout=timeout_s).brokers)
+    """Return the number of brokers the cluster reports; raise :class:`KafkaUnreachableError` when none
+    answers a metadata request within ``timeout_s``."""
+    try:
+        return len(admin.list_topics(timeout=timeout_s).brokers)
+    except KafkaException as error:
+        cause = error.args[0].str() if error.args and isinstance(error.args[0], KafkaError) else str(error)
+        raise KafkaUnreachableError(f"no broker answered a metadata request in {timeout_s:.0f} s: {cause}") from None
 
 
 def _describe(admin: AdminClient, name: str, timeout_s: float) -> tuple[int, int, int] | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from confluent_kafka import Consumer, TopicPartition
 
 from coinstream.core import KafkaSettings
-from coinstream.core.kafka import TradeAvroCodec, schema_registry_client, trades_subject, watermark_offsets
+from coinstream.core.kafka import TradeAvroCodec, watermark_offsets
 from coinstream.dashboard.demo.checkpoints import PartitionOffsets
 
 _TIMEOUT_S = 30.0
@@ -56,7 +56,7 @@ def trades_between(kafka: KafkaSettings, starts: PartitionOffsets, ends: Partiti
     remaining = {p: end - starts.get(p, 0) for p, end in ends.items() if end > starts.get(p, 0)}
     if not remaining:
         return
-    codec = TradeAvroCodec(schema_registry_client(kafka), trades_subject(topic))
+    codec = TradeAvroCodec.for_kafka(kafka)
     consumer = _consumer(kafka)
     try:
         consumer.assign([TopicPartition(topic, p, starts.get(p, 0)) for p in remaining])
