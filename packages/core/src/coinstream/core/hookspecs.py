@@ -35,9 +35,10 @@ def register_sources(register: ComponentRegistrar) -> None:
     Called once when the plugin host builds its registry (at CLI start-up, or when a pipeline is
     loaded), for every plugin that implements it. Call ``register(name, factory, settings=Model,
     description=...)`` once per source. ``factory(settings, context)`` is called when an ingestor
-    starts; it returns a :class:`coinstream.core.source.Source`, an async iterator of batches of
-    :class:`Trade`, :class:`DeadLetter` and :class:`FeedGap` records (a FeedGap for every interval
-    in which the source did not read its feed). Returns nothing.
+    starts; it returns a :class:`coinstream.core.Source`: an object with ``stats``
+    (:class:`coinstream.core.SourceStats`), ``batches()`` returning an async iterator of record batches
+    (sequences of :class:`Trade`, :class:`DeadLetter` and :class:`FeedGap`; a FeedGap for every
+    interval in which the source did not read its feed), and ``async close()``. Returns nothing.
     """
 
 
