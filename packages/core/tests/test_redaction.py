@@ -100,3 +100,45 @@ def test_console_format_is_redacted_too():
         logging.getLogger().handlers.clear()
     assert TOKEN not in stream.getvalue()
     assert "subscribed" in stream.getvalue()
+
+
+@pytest.mark.parametrize(("line", "secret"), [
+    ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG", "wJalrXUtnFEMI/K7MDENG"),
+    ('export COINSTREAM_TIINGO_API_KEY="tiingo0123456789"', "tiingo0123456789"),
+    ("COINSTREAM_KAFKA_SASL_PASSWORD: s3cr3t-pass", "s3cr3t-pass"),
+    ("secret_key: wJalrXUtnFEMIK7MDENG", "wJalrXUtnFEMIK7MDENG"),
+    ("db.password=hunter2hunter2", "hunter2hunter2"),
+    ("password: hunter2hunter2", "hunter2hunter2"),
+    ("basic.auth.user.info=alice:opensesame99", "opensesame99"),
+    ("https://s3.local/b/k?X-Amz-Credential=AKIDEXAMPLE%2F20261202&X-Amz-Signature=deadbeef01", "deadbeef01"),
+    ("https://s3.local/b/k?X-Amz-Credential=AKIDEXAMPLE%2F20261202&X-Amz-Signature=deadbeef01", "AKIDEXAMPLE"),
+    ('sasl.jaas.config=PlainLoginModule required username="u" password="pa\\"ss";', 'pa\\"ss'),
+])
+def test_unregistered_secrets_in_common_shapes_are_redacted(line, secret):
+    cleaned = redact_text(line)
+    assert secret not in cleaned
+    assert "***" in cleaned
+
+
+@pytest.mark.parametrize("line", [
+    "schema_id=3 key=btcusd max_keys=4 partition_key=btcusd trades_per_s=5000 tokens: 5 session_id=s-1",
+    "topic=crypto.trades.v1 spool_max_bytes=1073741824 feed_gaps_topic=crypto.feed_gaps.v1",
+])
+def test_lines_without_secrets_are_left_alone(line):
+    assert redact_text(line) == line
+
+
+def test_a_registered_secret_is_redacted_in_its_json_escaped_form_too():
+    secret = 'q"uo\\te-secret'
+    register_secret(secret)
+    line = json.dumps({"event": "connect_failed", "detail": f"refused {secret} here"})
+    cleaned = redact_text(line)
+    assert "uo" not in cleaned and "te-secret" not in cleaned
+    assert json.loads(cleaned)["detail"] == "refused *** here"
+
+
+def test_cli_errors_are_redacted(capsys):
+    from coinstream.core.cli.output import echo_error
+
+    echo_error(ValueError("cannot use AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG for s3"))
+    assert capsys.readouterr().err == "error: cannot use AWS_SECRET_ACCESS_KEY=*** for s3\n"

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from coinstream.core.cli.state import cli_state
+from coinstream.core.logs.redaction import redact_text
 from coinstream.core.plugins import PluginHost
 
 
@@ -48,4 +49,5 @@ def plugins_command(as_json: bool) -> None:
             if dist[label]:
                 click.echo(f"  {label.replace('_', ' ')}: {', '.join(dist[label])}")
     for failure in report["failed"]:
-        click.echo(f"FAILED {failure['distribution']} {failure['version']} ({failure['plugin']}): {failure['error']}")
+        click.echo(f"FAILED {failure['distribution']} {failure['version']} ({failure['plugin']}): "
+                   f"{redact_text(str(failure['error']))}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from coinstream.core.cli.output import echo_error
 from coinstream.core.config import ConfigError, load_pipeline
 from coinstream.core.pipeline import Pipeline
 from coinstream.core.plugins import PluginError, PluginHost
@@ -33,7 +34,7 @@ class CliState:
         try:
             return load_pipeline(path, self.host.registry)
         except ConfigError as error:
-            click.echo(f"error: {error}", err=True)
+            echo_error(error)
             raise SystemExit(EXIT_CONFIG_ERROR) from None
 
 
@@ -43,7 +44,7 @@ def load_host_or_exit() -> PluginHost:
         host = PluginHost()
         _ = host.registry
     except (PluginError, RegistryError) as error:
-        click.echo(f"error: {error}", err=True)
+        echo_error(error)
         raise SystemExit(EXIT_CONFIG_ERROR) from None
     return host
 

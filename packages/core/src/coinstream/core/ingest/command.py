@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from coinstream.core.cli.output import echo_error
 from coinstream.core.cli.state import cli_state
 from coinstream.core.ingest.progress import IngestProgress
 from coinstream.core.ingest.runner import IngestOptions, Ingestor
@@ -35,7 +36,7 @@ def ingest_command(pipeline_file: Path, duration: float | None, max_trades: int 
         try:
             report = asyncio.run(ingestor.run())
         except (TopicMismatchError, SchemaRegistryUnavailableError, KafkaUnreachableError) as error:
-            click.echo(f"error: {error}", err=True)
+            echo_error(error)
             raise SystemExit(EXIT_SETUP_FAILED) from None
     click.echo(
         f"ingested {report.trades_acked:,} trades ({report.trades_per_second:,.0f}/s), "

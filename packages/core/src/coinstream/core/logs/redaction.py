@@ -2,12 +2,16 @@
 
 Three nets, applied together: values under secret-looking keys (``api_key``, ``password``,
 ``authorization``...) at any depth; secret-looking patterns inside text (``token=`` in URLs,
-``Authorization:`` headers, ``"authorization": "..."`` in JSON, AWS access key ids, passwords in
-URLs); and every secret value the configuration loaded, wherever it appears.
+``Authorization:`` headers, ``"authorization": "..."`` in JSON, ``secret_key: ...`` and
+``password=...`` unquoted, environment variables named ``*_KEY``/``*_SECRET``/``*_PASSWORD``/
+``*_TOKEN``, ``basic.auth.user.info=user:pass``, ``X-Amz-Credential``/``X-Amz-Signature``, AWS
+access key ids, passwords in URLs); and every secret value the configuration loaded, wherever it
+appears, also in its JSON-escaped form.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -33,13 +37,23 @@ _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"(?:[^'\"}\n]*)"), r"\1\2 " + REDACTED),
     # "api_key": "abc" / 'password': 'abc' / secret=abc in JSON, dict reprs and key=value text
     (re.compile(r"(?i)(['\"]?(?:api[_-]?key|apikey|token|secret[_-]?(?:access[_-]?)?key|secret|password|"
-                r"passwd|sasl[_.]password)['\"]?\s*[:=]\s*)(['\"])(?:(?!\2).)*\2"), r"\1\2" + REDACTED + r"\2"),
+                r"passwd|sasl[_.]password)['\"]?\s*[:=]\s*)(['\"])(?:\\.|(?!\2)[^\\])*\2"), r"\1\2" + REDACTED + r"\2"),
     (re.compile(r"(?i)\b((?:api[_-]?key|apikey|token|secret|password|passwd)=)(?!['\"])[^\s&,;]+"),
      r"\1" + REDACTED),
     # user:password@host in URLs
     (re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s/]+(@)"), r"\1" + REDACTED + r"\2"),
     # AWS access key ids
     (re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b"), REDACTED),
+    # Environment variables named like secrets: AWS_SECRET_ACCESS_KEY=..., COINSTREAM_TIINGO_API_KEY="..."
+    (re.compile(r"\b([A-Z][A-Z0-9_]*_(?:KEY|SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIALS?)\s*[=:]\s*)"
+                r"(?:\"[^\"]*\"|'[^']*'|(?!\*\*\*)[^\s,;&]+)"), r"\1" + REDACTED),
+    # key: value and key=value, unquoted, for keys that end in a secret word (secret_key: ..., db.password=...)
+    (re.compile(r"(?i)(\b[\w.-]*?(?:api[_-]?key|apikey|token|secret|secret[_-]?(?:access[_-]?)?key|access[_-]?key|"
+                r"password|passwd|passphrase|credentials?)\s*[:=]\s*)(?![\s'\"*])[^\s,;&}'\"]+"), r"\1" + REDACTED),
+    # Confluent's basic.auth.user.info=user:password
+    (re.compile(r"(?i)(user\.info['\"]?\s*[:=]\s*['\"]?)[^\s'\",;}]+"), r"\1" + REDACTED),
+    # Presigned-URL credentials wherever they appear
+    (re.compile(r"(?i)\b(x-amz-(?:credential|signature|security-token)=)[^&\s'\"]+"), r"\1" + REDACTED),
 )
 
 _registered: set[str] = set()
@@ -61,6 +75,9 @@ def register_secret(value: str | SecretStr | None) -> None:
         if text in _registered:
             return
         _registered.add(text)
+        escaped = json.dumps(text)[1:-1]  # as it appears inside a JSON log line ("a\"b" -> a\\"b)
+        if escaped != text:
+            _registered.add(escaped)
         alternatives = sorted(_registered, key=len, reverse=True)
         _registered_pattern = re.compile("|".join(re.escape(secret) for secret in alternatives))
 
