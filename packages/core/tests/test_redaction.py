@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 
 import pytest
 import structlog
@@ -102,39 +103,97 @@ def test_console_format_is_redacted_too():
     assert "subscribed" in stream.getvalue()
 
 
-@pytest.mark.parametrize(("line", "secret"), [
-    ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG", "wJalrXUtnFEMI/K7MDENG"),
-    ('export COINSTREAM_TIINGO_API_KEY="tiingo0123456789"', "tiingo0123456789"),
-    ("COINSTREAM_KAFKA_SASL_PASSWORD: s3cr3t-pass", "s3cr3t-pass"),
-    ("secret_key: wJalrXUtnFEMIK7MDENG", "wJalrXUtnFEMIK7MDENG"),
-    ("db.password=hunter2hunter2", "hunter2hunter2"),
-    ("password: hunter2hunter2", "hunter2hunter2"),
-    ("basic.auth.user.info=alice:opensesame99", "opensesame99"),
-    ("https://s3.local/b/k?X-Amz-Credential=AKIDEXAMPLE%2F20261202&X-Amz-Signature=deadbeef01", "deadbeef01"),
-    ("https://s3.local/b/k?X-Amz-Credential=AKIDEXAMPLE%2F20261202&X-Amz-Signature=deadbeef01", "AKIDEXAMPLE"),
-    ('sasl.jaas.config=PlainLoginModule required username="u" password="pa\\"ss";', 'pa\\"ss'),
-])
-def test_unregistered_secrets_in_common_shapes_are_redacted(line, secret):
+SHAPES = [  # (line, the key name that must stay, the secret that must go)
+    ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG", "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG"),
+    ('export COINSTREAM_TIINGO_API_KEY="tiingo0123456789"', "COINSTREAM_TIINGO_API_KEY", "tiingo0123456789"),
+    ("COINSTREAM_KAFKA_SASL_PASSWORD: s3cr3t-pass", "COINSTREAM_KAFKA_SASL_PASSWORD", "s3cr3t-pass"),
+    ("MINIO_ROOT_SECRET=minio-s3cr3t", "MINIO_ROOT_SECRET", "minio-s3cr3t"),
+    ("GH_TOKEN=ghp_0123456789abcdef", "GH_TOKEN", "ghp_0123456789abcdef"),
+    ("secret_key: wJalrXUtnFEMIK7MDENG", "secret_key", "wJalrXUtnFEMIK7MDENG"),
+    ("password=hunter2hunter2", "password", "hunter2hunter2"),
+    ("db.password=hunter2hunter2", "db.password", "hunter2hunter2"),
+    ("sasl.password: hunter2hunter2", "sasl.password", "hunter2hunter2"),
+    ("api_key=tiingo0123456789 tickers=btcusd", "api_key", "tiingo0123456789"),
+    ("apikey: tiingo0123456789", "apikey", "tiingo0123456789"),
+    ("token=tok0123456789", "token", "tok0123456789"),
+    ("access_key: AKIDEXAMPLE0123", "access_key", "AKIDEXAMPLE0123"),
+    ("credential=cred0123456789", "credential", "cred0123456789"),
+    ('{"api_key": "tiingo0123456789", "tickers": ["btcusd"]}', '"api_key"', "tiingo0123456789"),
+    ('{"aws_secret_access_key": "wJalrXUtnFEMIK7MDENG"}', '"aws_secret_access_key"', "wJalrXUtnFEMIK7MDENG"),
+    ('{"access_key": "AKIDEXAMPLE0123"}', '"access_key"', "AKIDEXAMPLE0123"),
+    ('{"token": "tok\\"0123456789"}', '"token"', "0123456789"),
+    ("{'password': 'hunter2hunter2'}", "'password'", "hunter2hunter2"),
+    ("basic.auth.user.info=alice:opensesame99", "basic.auth.user.info", "opensesame99"),
+    ("basic.auth.user.info=alice:opensesame99", "basic.auth.user.info", "alice"),
+    ("https://s3.local/b/k?X-Amz-Credential=AKIDEXAMPLE%2F20261202&X-Amz-Signature=deadbeef01",
+     "X-Amz-Signature", "deadbeef01"),
+    ("https://s3.local/b/k?X-Amz-Credential=AKIDEXAMPLE%2F20261202&X-Amz-Signature=deadbeef01",
+     "X-Amz-Credential", "AKIDEXAMPLE"),
+    ('sasl.jaas.config=PlainLoginModule required username="u" password="pa\\"ss0123";', "password", "ss0123"),
+]
+
+
+@pytest.mark.parametrize(("line", "key", "secret"), SHAPES)
+def test_unregistered_secrets_in_common_shapes_are_redacted(line, key, secret):
     cleaned = redact_text(line)
     assert secret not in cleaned
-    assert "***" in cleaned
+    assert key in cleaned and "***" in cleaned
+
+
+@pytest.mark.parametrize(("line", "key", "secret"), SHAPES)
+def test_a_shape_inside_a_json_log_line_is_redacted_and_the_line_stays_json(line, key, secret):
+    texts = [json.dumps({"event": "x", "detail": line})]
+    if '\\"' not in line:
+        # a log line relogged as a string; one holding an escaped quote is out of reach there (the patterns do
+        # not count escape depth), only registered secrets are matched in every form
+        texts.append(json.dumps({"event": "x", "line": json.dumps({"detail": line})}))
+    for text in texts:
+        cleaned = redact_text(text)
+        assert secret not in cleaned
+        assert json.loads(cleaned)["event"] == "x"
 
 
 @pytest.mark.parametrize("line", [
     "schema_id=3 key=btcusd max_keys=4 partition_key=btcusd trades_per_s=5000 tokens: 5 session_id=s-1",
     "topic=crypto.trades.v1 spool_max_bytes=1073741824 feed_gaps_topic=crypto.feed_gaps.v1",
+    "key=ticker primary_key=trade_id sort_key: trade_time secret_name=lake token_bucket=3 access_keys=2",
+    '{"key": "ticker", "partition_key": "btcusd", "max_tokens": 5, "password_file": "/run/secrets/kafka"}',
+    "DELTA_KEY_COLUMN=ticker KEYS=3",
+    "password:\n  next: 1",
 ])
 def test_lines_without_secrets_are_left_alone(line):
     assert redact_text(line) == line
 
 
-def test_a_registered_secret_is_redacted_in_its_json_escaped_form_too():
-    secret = 'q"uo\\te-secret'
+@pytest.mark.parametrize("line", [
+    "a." * 6_000,  # every letter a word boundary
+    "x" * 24_000,  # a base64 blob
+    'password="' + "\\\\" * 36 + "\\",  # backslashes, and no closing quote
+])
+def test_a_long_line_is_redacted_without_backtracking(line):
+    started = time.perf_counter()
+    redact_text(line)
+    assert time.perf_counter() - started < 1  # a few ms; seconds to minutes when a pattern backtracks
+
+
+def test_a_registered_secret_is_redacted_in_its_json_escaped_forms_too():
+    secret = 'q"uo\\te-s\u00e9cret'
     register_secret(secret)
     line = json.dumps({"event": "connect_failed", "detail": f"refused {secret} here"})
-    cleaned = redact_text(line)
-    assert "uo" not in cleaned and "te-secret" not in cleaned
-    assert json.loads(cleaned)["detail"] == "refused *** here"
+    relogged = json.dumps({"event": "subprocess_line", "line": line}, ensure_ascii=False)
+    for text in (line, json.dumps({"detail": secret}, ensure_ascii=False), relogged):
+        cleaned = redact_text(text)
+        assert "uo" not in cleaned and "te-s" not in cleaned and "cret" not in cleaned
+    assert json.loads(redact_text(line))["detail"] == "refused *** here"
+
+
+def test_a_json_log_line_ending_in_a_secret_stays_json(json_output):
+    structlog.get_logger("x").info("login_failed", detail="login password=hunter2hunter2")
+    logging.getLogger("thirdparty").warning("env AWS_SECRET_ACCESS_KEY=%s", "wJalrXUtnFEMI/K7MDENG")
+
+    records = [json.loads(line) for line in json_output.getvalue().splitlines()]
+    assert [record["event"] for record in records] == ["login_failed", "env AWS_SECRET_ACCESS_KEY=***"]
+    assert records[0]["detail"] == "login password=***"
 
 
 def test_cli_errors_are_redacted(capsys):
@@ -142,3 +201,25 @@ def test_cli_errors_are_redacted(capsys):
 
     echo_error(ValueError("cannot use AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG for s3"))
     assert capsys.readouterr().err == "error: cannot use AWS_SECRET_ACCESS_KEY=*** for s3\n"
+
+
+def test_stack_logs_and_stack_errors_are_printed_redacted(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from coinstream.core.cli import stack_command
+    from coinstream.core.stack import StackError
+
+    monkeypatch.setenv("COINSTREAM_STACK_DIR", str(tmp_path))
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "s3.log").write_text("s3proxy started\njclouds.credential=wJalrXUtnFEMI/K7MDENG\n")
+    shown = CliRunner().invoke(stack_command.stack, ["logs", "s3", "-n", "5"])
+    assert shown.stdout == "s3proxy started\njclouds.credential=***\n"
+
+    class FailingStack:
+        def down(self) -> None:
+            raise StackError("cannot stop s3: its command line holds AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG")
+
+    monkeypatch.setattr(stack_command, "LocalStack", FailingStack)
+    failed = CliRunner().invoke(stack_command.stack, ["down"])
+    assert failed.exit_code == 1
+    assert failed.stderr == "Error: cannot stop s3: its command line holds AWS_SECRET_ACCESS_KEY=***\n"

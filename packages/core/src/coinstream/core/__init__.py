@@ -5,6 +5,7 @@ coinstream only through the hooks in :mod:`coinstream.core.hookspecs`.
 """
 
 from coinstream.core.__about__ import __version__
+from coinstream.core.cli.output import echo_error
 from coinstream.core.config import (
     ComponentSpec,
     ConfigError,
@@ -71,6 +72,7 @@ __all__ = [
     "__version__",
     "derive_gap_id",
     "derive_trade_id",
+    "echo_error",
     "env_override",
     "feed_gap_schema_str",
     "hookimpl",

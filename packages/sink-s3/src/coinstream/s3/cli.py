@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from coinstream.core import ConfigError, PluginHost, load_pipeline, parse_pipeline
+from coinstream.core import ConfigError, PluginHost, echo_error, load_pipeline, parse_pipeline
 from coinstream.s3.errors import S3SetupError, TableLocationError, TableNotFoundError
 from coinstream.s3.maintenance import DEFAULT_RETENTION_HOURS, history, optimize, vacuum
 from coinstream.s3.reader import LakeReader
@@ -35,7 +35,7 @@ def _reader(pipeline_file: Path | None) -> LakeReader:
     try:
         pipeline = load_pipeline(pipeline_file, registry) if pipeline_file else parse_pipeline({"s3": {}}, registry)
     except ConfigError as error:
-        click.echo(f"error: {error}", err=True)
+        echo_error(error)
         raise SystemExit(EXIT_CONFIG_ERROR) from None
     section = pipeline.section("s3")
     return LakeReader(section if isinstance(section, S3Settings) else None)
@@ -52,7 +52,7 @@ def _run(action: Any) -> Any:
     try:
         return action()
     except (TableNotFoundError, TableLocationError, S3SetupError) as error:
-        click.echo(f"error: {error}", err=True)
+        echo_error(error)
         raise SystemExit(EXIT_FAILED) from None
 
 

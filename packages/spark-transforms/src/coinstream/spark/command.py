@@ -8,7 +8,7 @@ from types import FrameType
 
 import click
 
-from coinstream.core import ConfigError, PluginHost, load_pipeline
+from coinstream.core import ConfigError, PluginHost, echo_error, load_pipeline
 from coinstream.spark.jars import SparkJarsError
 from coinstream.spark.processor import Processor, ProcessorError, ProcessorOptions
 from coinstream.spark.streams import PipelineGraphError
@@ -34,17 +34,17 @@ def process_command(pipeline_file: Path, available_now: bool | None, duration: f
     try:
         pipeline = load_pipeline(pipeline_file, host.registry)
     except ConfigError as error:
-        click.echo(f"error: {error}", err=True)
+        echo_error(error)
         raise SystemExit(EXIT_CONFIG_ERROR) from None
     processor = Processor(pipeline, host.hook, ProcessorOptions(available_now=available_now, duration_s=duration))
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         report = processor.run()
     except (PipelineGraphError, UnreadableSchemaError, SparkJarsError) as error:
-        click.echo(f"error: {error}", err=True)
+        echo_error(error)
         raise SystemExit(EXIT_SETUP_FAILED if not isinstance(error, PipelineGraphError) else EXIT_CONFIG_ERROR) from None
     except ProcessorError as error:
-        click.echo(f"error: {error}", err=True)
+        echo_error(error)
         raise SystemExit(EXIT_QUERY_FAILED) from None
     finally:
         signal.signal(signal.SIGTERM, previous)

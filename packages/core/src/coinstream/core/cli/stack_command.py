@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from coinstream.core.logs.redaction import redact_text
 from coinstream.core.stack import PARTS, LocalStack, StackError, jars
 
 
@@ -18,7 +19,7 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except StackError as error:
-        raise click.ClickException(str(error)) from error
+        raise click.ClickException(redact_text(str(error))) from error
 
 
 @click.group("stack")
@@ -102,7 +103,7 @@ def logs_command(part: str | None, lines: int, follow: bool) -> None:
         if prefix:
             click.echo(f"==> {name} ({path}) <==")
         for line in data.decode(errors="replace").splitlines()[-lines:] if lines > 0 else []:
-            click.echo(line)
+            click.echo(redact_text(line))
     if follow:
         _follow(files, offsets, prefix)
 
@@ -123,7 +124,7 @@ def _follow(files: dict[str, Path], offsets: dict[str, int], prefix: bool) -> No
                         chunk = log_file.read()
                     offsets[name] += len(chunk)
                     for line in chunk.decode(errors="replace").splitlines():
-                        click.echo(f"{name}| {line}" if prefix else line)
+                        click.echo(redact_text(f"{name}| {line}" if prefix else line))
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass

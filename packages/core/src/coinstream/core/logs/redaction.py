@@ -28,32 +28,45 @@ _SECRET_KEY = re.compile(
     r"sasl[_.]password|private[_-]?key|access[_-]?key|session[_-]?key|cookie)",
     re.IGNORECASE,
 )
+# Key names whose value is secret: api_key, AWS's secret_access_key, db.password, sasl.password...
+_SECRET_WORD = (r"(?:api[_-]?key|apikey|token|secret|secret[_-]?(?:access[_-]?)?key|access[_-]?key|private[_-]?key|"
+                r"password|passwd|passphrase|credentials?)")
+# A quote around a key, also as it appears escaped inside a JSON string (\", \\\" one level deeper).
+_KEY_QUOTE = r"(?:\\*['\"])?"
+# A quoted value with its escapes ("a\"b", and \"a\\\"b\" inside a JSON string); the quote is group 2.
+# An unclosed quote runs to the end of the line: a cut-off line must not leak what it has. Atomic and
+# possessive: a line of backslashes must not make the match backtrack for ever.
+_QUOTED = r"(\\*['\"])(?:(?!\2)(?>\\\\\\.|\\.|[^\\\n]))*+(?:\2|\\?(?=\n)|\\?\Z)"
+# An unquoted value: up to a blank, a separator, a quote (escaped or not: the end of a string inside a JSON
+# string) or a closing brace, so a JSON line stays JSON.
+_BARE = r"(?:\\[^'\"]|[^\s,;&}'\"\\])+"
+
 _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # ?token=abc / &api_key=abc / &password=abc in URLs and query strings
     (re.compile(r"(?i)([?&;](?:token|api[_-]?key|apikey|key|secret|password|passwd|signature|"
-                r"x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&#\s'\"]+"), r"\1" + REDACTED),
+                r"x-amz-signature|x-amz-credential|x-amz-security-token)=)[^&#\s'\"\\]+"), r"\1" + REDACTED),
     # Authorization: Token abc / Bearer abc / Basic abc / AWS4-HMAC-SHA256 Credential=...
-    (re.compile(r"(?i)(authori[sz]ation['\"]?\s*[:=]\s*['\"]?)(?:(token|bearer|basic)\s+)?[^'\",\s}]+"
-                r"(?:[^'\"}\n]*)"), r"\1\2 " + REDACTED),
-    # "api_key": "abc" / 'password': 'abc' / secret=abc in JSON, dict reprs and key=value text
-    (re.compile(r"(?i)(['\"]?(?:api[_-]?key|apikey|token|secret[_-]?(?:access[_-]?)?key|secret|password|"
-                r"passwd|sasl[_.]password)['\"]?\s*[:=]\s*)(['\"])(?:\\.|(?!\2)[^\\])*\2"), r"\1\2" + REDACTED + r"\2"),
-    (re.compile(r"(?i)\b((?:api[_-]?key|apikey|token|secret|password|passwd)=)(?!['\"])[^\s&,;]+"),
-     r"\1" + REDACTED),
-    # user:password@host in URLs
-    (re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s/]+(@)"), r"\1" + REDACTED + r"\2"),
+    (re.compile(r"(?i)(authori[sz]ation" + _KEY_QUOTE + r"\s*[:=]\s*" + _KEY_QUOTE + r")(?:(token|bearer|basic)\s+)?"
+                r"[^'\",\s}\\]+(?:[^'\"}\n\\]*)"), r"\1\2 " + REDACTED),
+    # "api_key": "abc" / 'password': 'abc' / password="a\"b" in JSON, dict reprs, JAAS and key=value text
+    (re.compile(r"(?i)(" + _KEY_QUOTE + _SECRET_WORD + _KEY_QUOTE + r"\s*[:=]\s*)" + _QUOTED),
+     r"\1\2" + REDACTED + r"\2"),
+    # user:password@host in URLs (the scheme read from its start only: trying every letter of a long word is
+    # quadratic)
+    (re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*://[^:/\s@]+:)[^@\s/]+(@)"), r"\1" + REDACTED + r"\2"),
     # AWS access key ids
     (re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b"), REDACTED),
     # Environment variables named like secrets: AWS_SECRET_ACCESS_KEY=..., COINSTREAM_TIINGO_API_KEY="..."
-    (re.compile(r"\b([A-Z][A-Z0-9_]*_(?:KEY|SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIALS?)\s*[=:]\s*)"
-                r"(?:\"[^\"]*\"|'[^']*'|(?!\*\*\*)[^\s,;&]+)"), r"\1" + REDACTED),
-    # key: value and key=value, unquoted, for keys that end in a secret word (secret_key: ..., db.password=...)
-    (re.compile(r"(?i)(\b[\w.-]*?(?:api[_-]?key|apikey|token|secret|secret[_-]?(?:access[_-]?)?key|access[_-]?key|"
-                r"password|passwd|passphrase|credentials?)\s*[:=]\s*)(?![\s'\"*])[^\s,;&}'\"]+"), r"\1" + REDACTED),
-    # Confluent's basic.auth.user.info=user:password
-    (re.compile(r"(?i)(user\.info['\"]?\s*[:=]\s*['\"]?)[^\s'\",;}]+"), r"\1" + REDACTED),
+    (re.compile(r"\b([A-Z][A-Z0-9_]*_(?:KEY|SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIALS?)[ \t]*[=:][ \t]*)"
+                r"(?:" + _QUOTED + r"|(?!\*\*\*)" + _BARE + ")"), r"\1\2" + REDACTED + r"\2"),
+    # key: value and key=value, unquoted, for keys that end in a secret word (secret_key: ..., db.password=...);
+    # what precedes the word stays as it is, so it is not matched (a long word would make that quadratic)
+    (re.compile(r"(?i)(" + _SECRET_WORD + r"[ \t]*[:=][ \t]*)(?![\s'\"*\\])" + _BARE), r"\1" + REDACTED),
+    # Confluent's basic.auth.user.info=user:password, the user too
+    (re.compile(r"(?i)(user\.info" + _KEY_QUOTE + r"[ \t]*[:=][ \t]*)(?:" + _QUOTED + r"|(?!\*\*\*)" + _BARE + ")"),
+     r"\1\2" + REDACTED + r"\2"),
     # Presigned-URL credentials wherever they appear
-    (re.compile(r"(?i)\b(x-amz-(?:credential|signature|security-token)=)[^&\s'\"]+"), r"\1" + REDACTED),
+    (re.compile(r"(?i)\b(x-amz-(?:credential|signature|security-token)=)[^&\s'\"\\]+"), r"\1" + REDACTED),
 )
 
 _registered: set[str] = set()
@@ -74,12 +87,20 @@ def register_secret(value: str | SecretStr | None) -> None:
     with _lock:
         if text in _registered:
             return
-        _registered.add(text)
-        escaped = json.dumps(text)[1:-1]  # as it appears inside a JSON log line ("a\"b" -> a\\"b)
-        if escaped != text:
-            _registered.add(escaped)
+        _registered.update(_as_written(text))
         alternatives = sorted(_registered, key=len, reverse=True)
         _registered_pattern = re.compile("|".join(re.escape(secret) for secret in alternatives))
+
+
+def _as_written(secret: str) -> set[str]:
+    """Every form a secret takes in a line: as is, inside a JSON string, inside a JSON line logged as a string.
+
+    A secret holding ``"``, ``\\`` or non-ASCII text is written escaped there; redacting only the raw form
+    would leak its tail.
+    """
+    once = {json.dumps(secret, ensure_ascii=ascii_only)[1:-1] for ascii_only in (True, False)}
+    twice = {json.dumps(form)[1:-1] for form in once}
+    return {secret, *once, *twice}
 
 
 def is_secret_key(key: object) -> bool:
