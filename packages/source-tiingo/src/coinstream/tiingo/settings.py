@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Literal
 from urllib.parse import urlsplit
 
-from coinstream.core import StrictModel, env_override
 from pydantic import Field, SecretStr, field_validator, model_validator
+
+from coinstream.core import StrictModel, env_override
 
 SIMULATOR_PORT = 18765
 SIMULATOR_URL = f"ws://127.0.0.1:{SIMULATOR_PORT}/crypto"
@@ -16,7 +18,7 @@ LIVE_URL = "wss://api.tiingo.com/crypto"
 LIVE_REST_URL = "https://api.tiingo.com"
 FIREHOSE = "*"
 _TICKER = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+_CLEAR_TEXT_SCHEMES = {"ws", "http"}
 # The websocket client's cap on one message: a larger one ends the connection (close 1009, then a
 # reconnect), since it is refused before it is read. Below it, max_frame_bytes turns frames into dead letters.
 TRANSPORT_MAX_FRAME_BYTES = 4 * 1024 * 1024
@@ -60,6 +62,10 @@ class TiingoSettings(StrictModel):
     replay: str | None = Field(None, description="Replay this JSONL recording instead of connecting.")
     replay_speed: float = Field(0.0, ge=0, le=1_000_000,
                                 description="Replay pace: 1 = original speed, 10 = ten times faster, 0 = no waiting.")
+    allow_insecure_url: bool = Field(
+        False, json_schema_extra=env_override("COINSTREAM_TIINGO_ALLOW_INSECURE_URL"),
+        description="Accept a ws:// or http:// url/rest_url on another machine, where the API key would travel in "
+                    "clear text (a TLS-terminating proxy you trust). Loopback URLs never need it.")
 
     @field_validator("tickers")
     @classmethod
@@ -80,6 +86,12 @@ class TiingoSettings(StrictModel):
         if self.reconnect_initial_s > self.reconnect_max_s:
             raise ValueError(f"reconnect_initial_s={self.reconnect_initial_s} is larger than "
                              f"reconnect_max_s={self.reconnect_max_s}; lower it or raise the cap")
+        for name, url in (("url", self.url), ("rest_url", self.rest_url)):
+            if not self.allow_insecure_url and is_clear_text_remote(url):
+                raise ValueError(
+                    f"{name}={url} is not encrypted and its host {urlsplit(url).hostname} is not this machine: the "
+                    f"API key would travel in clear text; use {_secure(url)}, or set allow_insecure_url = true in "
+                    "[source] (COINSTREAM_TIINGO_ALLOW_INSECURE_URL=true) if a proxy you trust adds TLS")
         if self.api_key is None and self.replay is None and not is_loopback(self.url):
             raise ValueError(f"api_key is not set but url={self.url} is not the local simulator; "
                              "export COINSTREAM_TIINGO_API_KEY=<your Tiingo token>")
@@ -96,5 +108,24 @@ class TiingoSettings(StrictModel):
 
 
 def is_loopback(url: str) -> bool:
-    """Return True when a URL points at this machine (the simulator)."""
-    return (urlsplit(url).hostname or "") in _LOOPBACK_HOSTS
+    """Return True when a URL points at this machine (the simulator): localhost, 127.0.0.0/8 or ::1."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def is_clear_text_remote(url: str) -> bool:
+    """Return True when a URL is ws:// or http:// to another machine (what it carries can be read on the way)."""
+    return urlsplit(url).scheme.lower() in _CLEAR_TEXT_SCHEMES and not is_loopback(url)
+
+
+def _secure(url: str) -> str:
+    """The URL with its encrypted scheme: ws://h/crypto -> wss://h/crypto, http://h -> https://h."""
+    scheme, rest = url.split("://", 1)
+    return f"{scheme.lower()}s://{rest}"
