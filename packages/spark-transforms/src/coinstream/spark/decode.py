@@ -54,8 +54,17 @@ def kafka_options(kafka: KafkaSettings, spark_settings: SparkSettings, pipeline_
         password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
         options["kafka.sasl.mechanism"] = mechanism
         options["kafka.sasl.jaas.config"] = (
-            f'{_SASL_MODULES[mechanism]} required username="{kafka.sasl_username}" password="{password}";')
+            f"{_SASL_MODULES[mechanism]} required username={_jaas_quoted(kafka.sasl_username or '')} "
+            f"password={_jaas_quoted(password)};")
     return options
+
+
+def _jaas_quoted(text: str) -> str:
+    """``text`` as a JAAS quoted string. Kafka reads the config with Java's StreamTokenizer: a backslash escapes
+    the next character and a line break ends the string, so ``\\``, ``"``, CR and LF are escaped (unescaped, a
+    password holding a quote ended the string early and the rest became part of the config)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
 
 
 def read_kafka(spark: SparkSession, options: dict[str, str]) -> DataFrame:
