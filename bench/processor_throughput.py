@@ -30,7 +30,7 @@ from typing import Any
 from confluent_kafka.admin import AdminClient
 
 from bench_topics import delete_bench_topics
-from coinstream.core import KafkaSettings, PluginHost, Provider, Trade, hookimpl, parse_pipeline
+from coinstream.core import ComponentContext, KafkaSettings, PluginHost, Provider, Trade, hookimpl, parse_pipeline
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
 from coinstream.spark import plugin as spark_plugin
 from coinstream.spark.api import SinkContext, SinkSettings
@@ -44,7 +44,7 @@ TRANSFORMS = [{"name": "validate"}, {"name": "deduplicate", "watermark": "10 min
 class NoopSink:
     """Runs the whole plan and discards the rows (Spark's noop format)."""
 
-    def __init__(self, settings: SinkSettings) -> None:
+    def __init__(self, settings: SinkSettings, context: ComponentContext) -> None:
         self.settings = settings
 
     def start(self, stream: Any, context: SinkContext) -> Any:

@@ -16,7 +16,6 @@ from coinstream.core import KafkaSettings, PluginHost, Provider, parse_pipeline
 from coinstream.s3 import plugin as s3_plugin
 from coinstream.s3.__about__ import __version__ as s3_version
 from coinstream.s3.credentials import resolve_credentials
-from coinstream.s3.pipeline_sections import forget_pipelines
 from coinstream.s3.reader import LakeReader
 from coinstream.s3.settings import S3Settings
 from coinstream.s3.spark_conf import session_conf
@@ -114,10 +113,7 @@ class PipelineRunner:
         pipeline = parse_pipeline(raw, self.host.registry)
         processor = Processor(pipeline, self.host.hook, options or ProcessorOptions(available_now=True),
                               spark=self.spark)
-        try:
-            return processor.run()
-        finally:
-            forget_pipelines()
+        return processor.run()
 
 
 @pytest.fixture

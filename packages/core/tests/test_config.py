@@ -33,8 +33,8 @@ class TestPlugin:
 
     @hookimpl
     def register_transforms(self, register):
-        register("validate", lambda settings: settings)
-        register("deduplicate", lambda settings: settings)
+        register("validate", lambda settings, context: settings)
+        register("deduplicate", lambda settings, context: settings)
 
     @hookimpl
     def register_config_sections(self, register):

@@ -1,13 +1,15 @@
-"""The README documents every hook and every core configuration key (datasette's rule)."""
+"""The README documents every hook with its arguments, the component context and every core
+configuration key (datasette's rule)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
 
-from coinstream.core import hookspecs
+from coinstream.core import ComponentContext, PluginHost, hookspecs
 from coinstream.core.config.env import env_variable_of
 from coinstream.core.config.models import PipelineConfig
 
@@ -32,9 +34,18 @@ def test_the_hook_list_is_not_empty():
 
 
 @pytest.mark.parametrize("hook", HOOKS)
-def test_every_hook_is_documented_in_the_readme_and_has_a_docstring(hook):
-    assert f"`{hook}`" in README
+def test_every_hook_is_documented_in_the_readme_with_its_arguments_and_has_a_docstring(hook):
+    # The arguments as pluggy calls the hook, so a renamed or added argument fails here until documented.
+    arguments = PluginHost(autoload=False).manager.hook.__dict__[hook].spec.argnames
+    assert arguments, f"hook {hook} takes no argument"
+    documented = f"`{hook}({', '.join(arguments)})`"
+    assert documented in README, f"the README's hook table lacks {documented}"
     assert "called" in (getattr(hookspecs, hook).__doc__ or "").lower()
+
+
+@pytest.mark.parametrize("field", [field.name for field in dataclasses.fields(ComponentContext)])
+def test_every_field_of_the_component_context_is_documented(field):
+    assert f"| `{field}` |" in README
 
 
 @pytest.mark.parametrize(("key", "variable"), _keys(PipelineConfig))

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from coinstream.core import ConfigError, PluginHost, parse_pipeline
+from coinstream.core import ComponentContext, ConfigError, PluginHost, parse_pipeline
 from coinstream.s3.settings import S3Settings
 from coinstream.s3.sinks.csv import CSV_COLUMNS, CsvSinkSettings
 from coinstream.s3.sinks.delta import DeltaSink, DeltaSinkSettings
 from coinstream.s3.tables import TABLES
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
+NO_S3 = ComponentContext(pipeline_name="t", kind="sink", name="delta", key="sinks[0]")
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,23 @@ def test_a_pipeline_with_delta_sinks_validates_and_a_misspelled_key_is_refused(r
     assert pipeline.sinks[1].settings.mode == "merge"
     with pytest.raises(ConfigError, match=r"partiton_by: unknown key"):
         parse_pipeline({"sinks": [{"name": "delta", "partiton_by": ["x"]}]}, registry, environ={})
+
+
+def test_each_pipeline_s_sinks_locate_their_tables_with_that_pipeline_s_s3_section(registry):
+    def sinks_of(s3: dict) -> list:
+        pipeline = parse_pipeline({"s3": s3, "sinks": [
+            {"name": "delta", "input": "trades"}, {"name": "csv"},
+            {"name": "delta", "input": "late_trades"}]}, registry, environ={})
+        return [pipeline.build(sink) for sink in pipeline.sinks]
+
+    lake = sinks_of({"bucket": "lake", "prefix": "prod/"})
+    other = sinks_of({"bucket": "other-lake"})
+
+    assert [sink.storage.location()[0].spark_uri for sink in lake] == [
+        "s3a://lake/prod/trades", "s3a://lake/prod/exports/trades_csv", "s3a://lake/prod/late_trades"]
+    assert lake[2].check_locations() == ["s3a://lake/prod/trades"]
+    assert [sink.storage.location()[0].spark_uri for sink in other] == [
+        "s3a://other-lake/trades", "s3a://other-lake/exports/trades_csv", "s3a://other-lake/late_trades"]
 
 
 def test_the_documented_table_defaults():
@@ -67,13 +85,13 @@ def test_the_readme_names_the_csv_columns_in_order():
 
 
 def test_new_tables_get_the_documented_properties_then_the_settings():
-    assert DeltaSink(DeltaSinkSettings(input="trades")).table_properties() == {
+    assert DeltaSink(DeltaSinkSettings(input="trades"), NO_S3).table_properties() == {
         "delta.dataSkippingStatsColumns": "trade_time,ingest_time,ticker,exchange"}
-    assert DeltaSink(DeltaSinkSettings(input="ohlcv_1m")).table_properties() == {}
-    assert DeltaSink(DeltaSinkSettings(input="mine")).table_properties() == {}
+    assert DeltaSink(DeltaSinkSettings(input="ohlcv_1m"), NO_S3).table_properties() == {}
+    assert DeltaSink(DeltaSinkSettings(input="mine"), NO_S3).table_properties() == {}
     own = DeltaSinkSettings(input="trades", table_properties={"delta.dataSkippingStatsColumns": "trade_time",
                                                              "delta.appendOnly": "true"})
-    assert DeltaSink(own).table_properties() == {"delta.dataSkippingStatsColumns": "trade_time",
+    assert DeltaSink(own, NO_S3).table_properties() == {"delta.dataSkippingStatsColumns": "trade_time",
                                                  "delta.appendOnly": "true"}
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 import structlog
-from coinstream.core import DeadLetter, FeedGap, SourceRecord, Trade
+from coinstream.core import DeadLetter, FeedGap, SourceFatalError, SourceRecord, Trade
 from coinstream.tiingo import Quote, TiingoAuthError, TiingoSubscriptionError
 from coinstream.tiingo.simulator import MALFORMED, FaultPlan
 from structlog.testing import capture_logs
@@ -171,8 +171,9 @@ async def test_rate_limited_subscription_backs_off_then_streams(simulator_factor
 
 async def test_refused_subscription_stops_with_a_clear_error(simulator_factory, collect, make_source) -> None:
     sim = await simulator_factory(faults=FaultPlan(reject_first=5, reject_code=400))
-    with pytest.raises(TiingoSubscriptionError, match="refused the subscription .*threshold_level=5"):
+    with pytest.raises(TiingoSubscriptionError, match="refused the subscription .*threshold_level=5") as raised:
         await collect(make_source(sim), lambda rs: False)
+    assert isinstance(raised.value, SourceFatalError)
     assert sim.stats.subscriptions == 1
 
 
@@ -186,6 +187,7 @@ async def test_rejected_key_stops_at_once_without_showing_the_key(
         await collect(make_source(sim, api_key=wrong, metadata=metadata), lambda rs: False)
     message = str(raised.value)
     assert "COINSTREAM_TIINGO_API_KEY" in message and wrong not in message
+    assert isinstance(raised.value, SourceFatalError)  # what tells a scheduler not to retry
     assert sim.stats.connections == (0 if metadata else 1)
     assert sim.stats.rejected == (0 if metadata else 1)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 
 import pytest
-from coinstream.core import PluginHost, Provider, SourceContext, parse_pipeline, redact_text
+from coinstream.core import PluginHost, Provider, parse_pipeline, redact_text
 from coinstream.tiingo import TiingoSettings, TiingoSource, plugin
 from coinstream.tiingo.settings import SIMULATOR_URL
 from pydantic import SecretStr, ValidationError
@@ -59,8 +59,9 @@ def test_api_key_comes_from_the_environment_and_is_registered_as_a_secret() -> N
     settings = pipeline.source.settings
     assert isinstance(settings, TiingoSettings)
     assert settings.api_key_text() == key and settings.tickers == ["btcusd"]
-    source = pipeline.source.build(SourceContext("demo", "tiingo"))
+    source = pipeline.build(pipeline.source)
     assert isinstance(source, TiingoSource)
+    assert source.context is not None and (source.context.name, source.context.key) == ("tiingo", "source")
     assert redact_text(f"the key is {key}") == "the key is ***"
 
 

@@ -1,3 +1,3 @@
 """The version of coinstream-core (the single source hatch reads)."""
 
-__version__ = "0.1.1"
+__version__ = "0.1.2"

@@ -17,7 +17,9 @@ from coinstream.core.config import (
     load_pipeline,
     parse_pipeline,
 )
+from coinstream.core.context import ComponentContext, SourceContext
 from coinstream.core.hookspecs import hookimpl
+from coinstream.core.lifecycle import LifecycleHooks, Role
 from coinstream.core.logs import redact, redact_text, register_secret
 from coinstream.core.metrics import BatchMetrics
 from coinstream.core.pipeline import ConfiguredComponent, Pipeline
@@ -33,11 +35,12 @@ from coinstream.core.records import (
     load_trade_schema,
     trade_schema_str,
 )
-from coinstream.core.source import Source, SourceContext, SourceRecord, SourceStats
+from coinstream.core.source import Source, SourceFatalError, SourceRecord, SourceStats
 from coinstream.core.registry import (
     CommandRegistrar,
     Component,
     ComponentRegistrar,
+    NoSettings,
     Provider,
     Registry,
     RegistryError,
@@ -48,6 +51,7 @@ __all__ = [
     "BatchMetrics",
     "CommandRegistrar",
     "Component",
+    "ComponentContext",
     "ComponentRegistrar",
     "ComponentSpec",
     "ConfigError",
@@ -56,15 +60,19 @@ __all__ = [
     "DeadLetter",
     "FeedGap",
     "KafkaSettings",
+    "LifecycleHooks",
+    "NoSettings",
     "Pipeline",
     "PipelineConfig",
     "PluginHost",
     "Provider",
     "Registry",
     "RegistryError",
+    "Role",
     "SectionRegistrar",
     "Source",
     "SourceContext",
+    "SourceFatalError",
     "SourceRecord",
     "SourceStats",
     "StrictModel",

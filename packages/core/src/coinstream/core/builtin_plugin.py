@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from coinstream.core.cli.config_command import config_group
+from coinstream.core.cli.plugins_command import plugins_command
 from coinstream.core.hookspecs import hookimpl
+from coinstream.core.ingest.command import ingest_command
 from coinstream.core.registry import CommandRegistrar
+
+try:
+    from coinstream.core.cli.stack_command import stack
+except ImportError:  # the stack manager is optional tooling; without it there is no `coinstream stack`
+    stack = None
 
 
 @hookimpl
 def register_commands(register: CommandRegistrar) -> None:
     """Register ``plugins``, ``config``, ``ingest`` and ``stack``: the commands core itself provides."""
-    from coinstream.core.cli.config_command import config_group
-    from coinstream.core.cli.plugins_command import plugins_command
-    from coinstream.core.ingest.command import ingest_command
-
     register(plugins_command)
     register(config_group)
     register(ingest_command)
-    try:
-        from coinstream.core.cli.stack_command import stack
-    except ImportError:  # the stack manager is optional tooling; without it there is no `coinstream stack`
-        return
-    register(stack)
+    if stack is not None:
+        register(stack)

@@ -9,6 +9,11 @@ specifications below; a distribution publishes it under the entry-point group ``
 Registration hooks receive a ``register`` callback (``register("tiingo", TiingoSource,
 settings=TiingoSettings)``); coinstream checks the names and records which distribution
 registered what. Hook implementations take only the arguments they need, without defaults.
+
+Every component factory, whatever its kind, is called as ``factory(settings, context)``:
+``settings`` an instance of the model it registered (:class:`coinstream.core.NoSettings` when it
+registered none), ``context`` a :class:`coinstream.core.ComponentContext` (the pipeline's name,
+``[kafka]``, its plugin sections such as ``[s3]``, and the pipeline file's folder).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from coinstream.core.lifecycle import Role
     from coinstream.core.metrics import BatchMetrics
     from coinstream.core.pipeline import Pipeline
     from coinstream.core.registry import CommandRegistrar, ComponentRegistrar, SectionRegistrar
@@ -35,10 +41,12 @@ def register_sources(register: ComponentRegistrar) -> None:
     Called once when the plugin host builds its registry (at CLI start-up, or when a pipeline is
     loaded), for every plugin that implements it. Call ``register(name, factory, settings=Model,
     description=...)`` once per source. ``factory(settings, context)`` is called when an ingestor
-    starts; it returns a :class:`coinstream.core.Source`: an object with ``stats``
+    starts, with the source's validated settings and a :class:`coinstream.core.ComponentContext`;
+    it returns a :class:`coinstream.core.Source`: an object with ``stats``
     (:class:`coinstream.core.SourceStats`), ``batches()`` returning an async iterator of record batches
     (sequences of :class:`Trade`, :class:`DeadLetter` and :class:`FeedGap`; a FeedGap for every
-    interval in which the source did not read its feed), and ``async close()``. Returns nothing.
+    interval in which the source did not read its feed), and ``async close()``; for an error
+    retrying cannot fix it raises :class:`coinstream.core.SourceFatalError`. Returns nothing.
     """
 
 
@@ -47,7 +55,8 @@ def register_transforms(register: ComponentRegistrar) -> None:
     """Register transforms: named steps the processor applies in the order the pipeline lists them.
 
     Called once when the registry is built. Call ``register(name, factory, engine="spark",
-    settings=Model)``; ``factory(settings)`` is called when the processor starts and returns the
+    settings=Model)``; ``factory(settings, context)`` is called when the processor starts, with the
+    transform's validated settings and a :class:`coinstream.core.ComponentContext`, and returns the
     engine's transform object (for Spark: DataFrame in, DataFrame out). Returns nothing.
     """
 
@@ -57,8 +66,10 @@ def register_sinks(register: ComponentRegistrar) -> None:
     """Register sinks: named outputs that start a streaming write for an engine.
 
     Called once when the registry is built. Call ``register(name, factory, engine="spark",
-    settings=Model)``; ``factory(settings)`` is called when the processor starts and returns the
-    engine's sink object. Returns nothing.
+    settings=Model)``; ``factory(settings, context)`` is called when the processor starts, with the
+    sink's validated settings and a :class:`coinstream.core.ComponentContext` (whose ``section("s3")``
+    gives a sink the pipeline's ``[s3]``, for example), and returns the engine's sink object.
+    Returns nothing.
     """
 
 
@@ -68,7 +79,8 @@ def register_config_sections(register: SectionRegistrar) -> None:
 
     Called once when the registry is built. Call ``register("spark", SparkSettings)`` with a
     pydantic model; the loader validates the section against it at start-up and reports an
-    unknown section together with the installed choices. Returns nothing.
+    unknown section together with the installed choices. Components read the validated section
+    from their context (``context.section("spark")``). Returns nothing.
     """
 
 
@@ -83,17 +95,20 @@ def register_commands(register: CommandRegistrar) -> None:
 
 
 @hookspec
-def pipeline_started(pipeline: Pipeline, role: str) -> None:
+def pipeline_started(pipeline: Pipeline, role: Role) -> None:
     """Called when a pipeline process has started, before the first record is read.
 
-    ``role`` is ``"ingestor"`` or ``"processor"``. Use it to start metrics exporters or to send a
-    notice. Returns nothing; an exception here stops the start-up with that error.
+    ``pipeline`` is the loaded :class:`coinstream.core.Pipeline`; ``role`` is ``"ingestor"`` or
+    ``"processor"``. The processor calls it after building its transforms and sinks, before
+    starting their queries. Use it to start metrics exporters or to send a notice (components get
+    what they need from their context, not from here). Returns nothing; an exception here stops
+    the start-up with that error.
     """
 
 
 @hookspec
 def batch_committed(metrics: BatchMetrics) -> None:
-    """Called after each unit of work is durably committed.
+    """Called after each unit of work is durably committed, with its :class:`coinstream.core.BatchMetrics`.
 
     For the processor: each Spark micro-batch, after its sinks committed, with rows, rows/s,
     duration, Kafka lag and the watermark. For the ingestor: each metrics interval, with
@@ -102,8 +117,9 @@ def batch_committed(metrics: BatchMetrics) -> None:
 
 
 @hookspec
-def pipeline_stopped(pipeline: Pipeline, role: str, reason: str) -> None:
+def pipeline_stopped(pipeline: Pipeline, role: Role, reason: str) -> None:
     """Called once when a pipeline process stops, after everything acknowledged was flushed.
 
-    ``reason`` is ``"completed"``, ``"signal"`` or ``"error: <message>"``. Returns nothing.
+    ``pipeline`` and ``role`` as for ``pipeline_started``; ``reason`` is ``"completed"``,
+    ``"signal"`` or ``"error: <message>"``. Returns nothing.
     """

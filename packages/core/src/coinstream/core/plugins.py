@@ -19,13 +19,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 import structlog
 
-from coinstream.core import hookspecs
+from coinstream.core import builtin_plugin, hookspecs
 from coinstream.core.__about__ import __version__ as core_version
+from coinstream.core.lifecycle import LifecycleHooks
 from coinstream.core.registry import COMPONENT_KINDS, Provider, Registry
 
 ENTRY_POINT_GROUP = "coinstream"
@@ -99,9 +100,6 @@ class PluginHost:
         self.failed: list[FailedPlugin] = []
         self._providers: dict[int, Provider] = {}
         self._registry: Registry | None = None
-
-        from coinstream.core import builtin_plugin
-
         self._add(builtin_plugin, "core", CORE_PROVIDER)
         for plugin, provider in plugins:
             self._add(plugin, getattr(plugin, "__name__", repr(plugin)), provider)
@@ -154,9 +152,9 @@ class PluginHost:
 
     # -- the registry ----------------------------------------------------------------------
     @property
-    def hook(self) -> Any:
+    def hook(self) -> LifecycleHooks:
         """The pluggy hook relay, for lifecycle hooks: ``host.hook.pipeline_started(...)``."""
-        return self.manager.hook
+        return cast(LifecycleHooks, self.manager.hook)
 
     def provider_of(self, plugin: Any) -> Provider:
         """Return the distribution a registered plugin object came from."""

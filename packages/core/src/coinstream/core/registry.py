@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import click
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 ComponentKind = Literal["source", "transform", "sink"]
 COMPONENT_KINDS: tuple[ComponentKind, ...] = ("source", "transform", "sink")
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+class NoSettings(BaseModel):
+    """The settings of a component that registered no model: no keys of its own.
+
+    The keys its pipeline table gives are kept, unvalidated, as extra attributes
+    (``settings.model_extra``); register a model to have them checked at start-up.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
 
 
 class RegistryError(Exception):
@@ -32,15 +43,20 @@ class Provider:
 
 @dataclass(frozen=True, slots=True)
 class Component:
-    """A named source, transform or sink, with the factory that builds it."""
+    """A named source, transform or sink, with the factory that builds it.
+
+    ``settings_model`` is the model registered (:class:`NoSettings` when none was);
+    ``takes_context`` is False for a factory of the deprecated one-argument form ``factory(settings)``.
+    """
 
     kind: ComponentKind
     name: str
     factory: Callable[..., Any]
-    settings_model: type[BaseModel] | None
+    settings_model: type[BaseModel]
     engine: str | None
     description: str
     provider: Provider
+    takes_context: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +102,21 @@ class CommandRegistrar(Protocol):
     def __call__(self, command: click.Command) -> None: ...
 
 
+def takes_context(factory: Callable[..., Any]) -> bool:
+    """Return False when ``factory`` accepts only ``(settings)``, the contract before the context was passed."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # a callable without a signature: assume the current contract
+        return True
+    for arguments in ((None, None), (None,)):
+        try:
+            signature.bind(*arguments)
+        except TypeError:
+            continue
+        return len(arguments) == 2
+    return True
+
+
 def _check_name(what: str, name: str, provider: Provider) -> None:
     if not isinstance(name, str) or not _NAME_PATTERN.match(name):
         raise RegistryError(
@@ -125,7 +156,8 @@ class Registry:
                     f"{kind} {name!r} is registered twice: by {existing.provider} and by {provider}. "
                     "Uninstall one of them, or allow only one with COINSTREAM_PLUGINS."
                 )
-            self._components[(kind, name)] = Component(kind, name, factory, settings, engine, description, provider)
+            self._components[(kind, name)] = Component(kind, name, factory, settings or NoSettings, engine,
+                                                       description, provider, takes_context(factory))
 
         return register
 

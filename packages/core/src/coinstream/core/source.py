@@ -32,17 +32,19 @@ class SourceStats:
     session_id: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class SourceContext:
-    """What the ingestor hands a source factory besides its settings."""
+class SourceFatalError(Exception):
+    """A source error that retrying cannot fix: a rejected API key, a refused subscription.
 
-    pipeline_name: str
-    source_name: str
+    A source raises it (or a subclass of it) from ``batches()`` with a message that says what to
+    fix. The ingestor stops with it, and whatever schedules the ingestor should not retry: the
+    Airflow ingest operator fails its task at once on it. Any other exception a source raises
+    counts as transient (a retry may succeed).
+    """
 
 
 @runtime_checkable
 class Source(Protocol):
-    """A stream of records. ``factory(settings, context)`` builds one when the ingestor starts.
+    """A stream of records, built by ``factory(settings, context)`` when the ingestor starts.
 
     Iterating yields batches: the records that arrived together (one frame, or whatever was
     ready at once), so per-record overhead is paid once per batch. Every interval in which the
@@ -50,7 +52,7 @@ class Source(Protocol):
     :class:`FeedGap` at the head of the first batch after it; the ingestor records the gaps it
     causes itself (stopped, killed, spool full). The iterator ends when the source is exhausted
     (a replay, a bounded run) or after :meth:`close`; it raises only for errors that retrying
-    cannot fix (a rejected API key), with a message that says what to do.
+    cannot fix (a rejected API key): a :class:`SourceFatalError`, with a message that says what to do.
     """
 
     stats: SourceStats

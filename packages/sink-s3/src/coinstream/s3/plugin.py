@@ -3,8 +3,7 @@ registered through core's hooks like anyone's."""
 
 from __future__ import annotations
 
-from coinstream.core import CommandRegistrar, ComponentRegistrar, Pipeline, SectionRegistrar, hookimpl
-from coinstream.s3.pipeline_sections import remember_pipeline
+from coinstream.core import CommandRegistrar, ComponentRegistrar, SectionRegistrar, hookimpl
 from coinstream.s3.settings import S3Settings
 
 ENGINE = "spark"
@@ -12,7 +11,7 @@ ENGINE = "spark"
 
 @hookimpl
 def register_config_sections(register: SectionRegistrar) -> None:
-    """Register the [s3] section (endpoint, bucket, region, addressing)."""
+    """Register the [s3] section (endpoint, bucket, region, addressing); the sinks read it from their context."""
     register("s3", S3Settings)
 
 
@@ -34,10 +33,3 @@ def register_commands(register: CommandRegistrar) -> None:
     from coinstream.s3.cli import delta_command
 
     register(delta_command)
-
-
-@hookimpl
-def pipeline_started(pipeline: Pipeline, role: str) -> None:
-    """Record the processor's [s3] section for the sinks (see :mod:`coinstream.s3.pipeline_sections`)."""
-    if role == "processor":
-        remember_pipeline(pipeline)

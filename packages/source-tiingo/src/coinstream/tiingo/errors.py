@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from coinstream.core import SourceFatalError
+
 
 class TiingoError(Exception):
     """Base class of the Tiingo source's errors."""
 
 
-class TiingoAuthError(TiingoError):
+class TiingoAuthError(TiingoError, SourceFatalError):
     """Tiingo (or the simulator) rejected the API key: 401 or 403. Retrying cannot fix it."""
 
 
-class TiingoSubscriptionError(TiingoError):
-    """The server refused the subscription itself (E 400: bad thresholdLevel or tickers)."""
+class TiingoSubscriptionError(TiingoError, SourceFatalError):
+    """The server refused the subscription itself (E 400: bad thresholdLevel or tickers). Retrying cannot fix it."""
 
 
 class TiingoRequestError(TiingoError):

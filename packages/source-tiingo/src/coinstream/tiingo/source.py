@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import structlog
-from coinstream.core import FeedGap, SourceContext, SourceStats, register_secret
+from coinstream.core import ComponentContext, FeedGap, SourceStats, register_secret
 from coinstream.tiingo.client import TiingoFeed
 from coinstream.tiingo.errors import TiingoAuthError, TiingoError
 from coinstream.tiingo.pairs import PairResolver
@@ -35,7 +35,7 @@ class TiingoSource:
     :class:`TiingoSubscriptionError` when retrying cannot help.
     """
 
-    def __init__(self, settings: TiingoSettings, context: SourceContext | None = None) -> None:
+    def __init__(self, settings: TiingoSettings, context: ComponentContext | None = None) -> None:
         register_secret(settings.api_key)
         self.settings = settings
         self.context = context
@@ -99,8 +99,12 @@ class TiingoSource:
         await self.feed.close()
 
 
-def build_source(settings: TiingoSettings | Mapping[str, Any], context: SourceContext | None = None) -> TiingoSource:
-    """The ``tiingo`` factory: ``factory(settings, context) -> Source``."""
+def build_source(settings: TiingoSettings | Mapping[str, Any], context: ComponentContext | None = None) -> TiingoSource:
+    """The ``tiingo`` factory: ``factory(settings, context) -> Source``.
+
+    The ingestor passes the validated settings and the context; a dict of settings and no context
+    are accepted for building a source by hand (scripts, tests).
+    """
     if not isinstance(settings, TiingoSettings):
         settings = TiingoSettings.model_validate(dict(settings))
     return TiingoSource(settings, context)

@@ -1,3 +1,3 @@
 """The version of coinstream-spark-transforms (the single source hatch reads)."""
 
-__version__ = "0.1.0"
+__version__ = "0.1.1"

@@ -13,7 +13,10 @@ Plugins register factories through core's hooks::
     register("my_transform", MyTransform, engine="spark", settings=MySettings)   # register_transforms
     register("my_sink", MySink, engine="spark", settings=MySinkSettings)          # register_sinks
 
-``factory(settings)`` is called once when the processor starts.
+``factory(settings, context)`` is called once when the processor starts: ``settings`` is the
+validated model, ``context`` a :class:`coinstream.core.ComponentContext` (the pipeline's name,
+``[kafka]``, its plugin sections, e.g. ``context.section("s3")``, and the pipeline file's folder).
+A transform class or a sink class is itself such a factory: ``__init__(self, settings, context)``.
 """
 
 from __future__ import annotations

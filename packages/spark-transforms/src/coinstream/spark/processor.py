@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from coinstream.core import BatchMetrics, ConfiguredComponent, Pipeline, feed_gap_schema_str
+from coinstream.core import BatchMetrics, ConfiguredComponent, LifecycleHooks, Pipeline, feed_gap_schema_str
 from coinstream.spark.api import ENGINE, FEED_GAPS, SinkContext, Trigger, sink_spark_conf
 from coinstream.spark.decode import decode_trades, kafka_options, read_kafka
 from coinstream.spark.feed_gaps import FEED_GAP_KEYS, feed_gap_rows
@@ -82,9 +82,9 @@ class _PlannedSink:
 
 
 class Processor:
-    """Runs one pipeline's processor (see the module docstring)."""
+    """Runs one pipeline's processor (see the module docstring); ``hook``: the lifecycle hooks (``PluginHost.hook``)."""
 
-    def __init__(self, pipeline: Pipeline, hook: Any, options: ProcessorOptions | None = None,
+    def __init__(self, pipeline: Pipeline, hook: LifecycleHooks, options: ProcessorOptions | None = None,
                  spark: SparkSession | None = None) -> None:
         self.pipeline = pipeline
         self.hook = hook
@@ -111,7 +111,7 @@ class Processor:
             if engine not in (None, ENGINE):
                 raise PipelineGraphError(f"{component.key} ({component.name}) is a {engine} component; the Spark "
                                          "processor runs only engine='spark' transforms and sinks")
-        self._transforms = [component.build() for component in self.pipeline.transforms]
+        self._transforms = [self.pipeline.build(component) for component in self.pipeline.transforms]
         self._sinks = self._plan_sinks()
         self._writers = fetch_writer_schemas(self.pipeline.config.kafka)
         check_readable(self._writers)
@@ -123,9 +123,7 @@ class Processor:
         planned, seen = [], {}
         for component in self.pipeline.sinks:
             stream = sink_input(component)
-            settings = component.settings
-            query = (settings.get("query") if isinstance(settings, dict) else getattr(settings, "query", None)) \
-                or f"{component.name}-{stream}"
+            query = getattr(component.settings, "query", None) or f"{component.name}-{stream}"
             query = re.sub(r"[^a-z0-9_-]", "_", str(query).lower())
             if query in seen:
                 raise PipelineGraphError(
@@ -133,7 +131,7 @@ class Processor:
                     f"query = \"...\" on one of them"
                 )
             seen[query] = component.key
-            planned.append(_PlannedSink(component, component.build(), stream, query))
+            planned.append(_PlannedSink(component, self.pipeline.build(component), stream, query))
         return planned
 
     def checkpoint_of(self, query: str) -> str:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
-from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
 from coinstream.core import ConfiguredComponent
 from coinstream.spark.api import FEED_GAPS, LATE_TRADES, QUARANTINE, RECHECK, TRADES, Transform, TransformOutput
@@ -49,22 +47,16 @@ class NamedStream:
     event_time_frame: DataFrame | None = None
 
 
-def _setting(settings: BaseModel | Mapping[str, Any], name: str) -> Any:
-    if isinstance(settings, Mapping):
-        return settings.get(name)
-    return getattr(settings, name, None)
-
-
 def route_of(component: ConfiguredComponent) -> Route:
     """The route from a transform's settings (``input``/``output``; defaults: trades -> its input)."""
-    source = _setting(component.settings, "input") or TRADES
-    target = _setting(component.settings, "output") or source
+    source = getattr(component.settings, "input", None) or TRADES
+    target = getattr(component.settings, "output", None) or source
     return Route(component.key, component.name, str(source), str(target))
 
 
 def sink_input(component: ConfiguredComponent) -> str:
     """The stream a sink writes (its ``input`` setting; default trades)."""
-    return str(_setting(component.settings, "input") or TRADES)
+    return str(getattr(component.settings, "input", None) or TRADES)
 
 
 def plan_streams(transforms: Sequence[ConfiguredComponent], sinks: Sequence[ConfiguredComponent]) -> list[Route]:

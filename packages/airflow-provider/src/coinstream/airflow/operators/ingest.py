@@ -13,10 +13,9 @@ import structlog
 from coinstream.airflow.hooks.kafka import CoinstreamKafkaHook
 from coinstream.airflow.hooks.tiingo import TiingoHook
 from coinstream.airflow.operators.bounds import duration_seconds
-from coinstream.core import ConfigError, PluginHost, load_pipeline
+from coinstream.core import ConfigError, PluginHost, SourceFatalError, load_pipeline
 from coinstream.core.ingest import IngestOptions, Ingestor
 from coinstream.core.kafka import TopicMismatchError
-from coinstream.tiingo.errors import TiingoAuthError, TiingoSubscriptionError
 
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
@@ -79,8 +78,8 @@ class CoinstreamIngestOperator(BaseOperator):
         started_at = datetime.now(UTC)
         try:
             report = asyncio.run(Ingestor(pipeline, host.hook, options).run())
-        except (TopicMismatchError, TiingoAuthError, TiingoSubscriptionError) as error:
-            # retrying cannot help: the topics or the key must be fixed first
+        except (TopicMismatchError, SourceFatalError) as error:
+            # retrying cannot help: the topics, or what the source refused (a key, a subscription), must be fixed first
             raise AirflowFailException(str(error)) from None
         summary = {**dataclasses.asdict(report), "started_at": started_at.isoformat()}
         log.info("ingest_task_finished", **summary)

@@ -7,9 +7,30 @@ import difflib
 import click
 
 from coinstream.core.__about__ import __version__
-from coinstream.core.cli.state import CliState, cli_state
+from coinstream.core.cli.output import echo_error
+from coinstream.core.cli.state import EXIT_CONFIG_ERROR, CliState
 from coinstream.core.logs import configure_logging
-from coinstream.core.plugins import PluginHost
+from coinstream.core.plugins import PluginError, PluginHost
+from coinstream.core.registry import RegistryError
+
+
+def load_host_or_exit() -> PluginHost:
+    """Load the plugins; a broken plugin contract is printed as a clear error (exit 2)."""
+    try:
+        host = PluginHost()
+        _ = host.registry
+    except (PluginError, RegistryError) as error:
+        echo_error(error)
+        raise SystemExit(EXIT_CONFIG_ERROR) from None
+    return host
+
+
+def _state(ctx: click.Context) -> CliState:
+    """Return this invocation's CliState, making it on first use (sub-commands are resolved before main runs)."""
+    state = ctx.find_object(CliState)
+    if state is None:
+        state = ctx.obj = CliState(load_host_or_exit)
+    return state
 
 
 def unknown_command_message(name: str, host: PluginHost) -> str:
@@ -42,15 +63,15 @@ class PluginCommandGroup(click.Group):
         configure_logging(ctx.params.get("log_level", "info"), ctx.params.get("log_format", "auto"))
         name = args[0] if args else ""
         if name and not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
-            ctx.fail(unknown_command_message(name, cli_state().host))
+            ctx.fail(unknown_command_message(name, _state(ctx).host))
         return super().resolve_command(ctx, args)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         configure_logging(ctx.params.get("log_level", "info"), ctx.params.get("log_format", "auto"))
-        return [c.command.name for c in cli_state().host.registry.commands() if c.command.name]
+        return [c.command.name for c in _state(ctx).host.registry.commands() if c.command.name]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        registered = cli_state().host.registry.command(cmd_name)
+        registered = _state(ctx).host.registry.command(cmd_name)
         return registered.command if registered is not None else None
 
 
@@ -63,7 +84,7 @@ class PluginCommandGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, log_level: str, log_format: str) -> None:
     """coinstream: stream every crypto trade from Tiingo into Delta Lake, exactly once."""
-    ctx.ensure_object(CliState)
+    _state(ctx)
 
 
 if __name__ == "__main__":

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from coinstream.core.cli.state import cli_state
 from coinstream.core.logs.redaction import redact_text
-from coinstream.core.plugins import PluginHost
+
+if TYPE_CHECKING:
+    from coinstream.core.plugins import PluginHost
 
 
 def plugins_report(host: PluginHost) -> dict[str, Any]:

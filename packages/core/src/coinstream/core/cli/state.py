@@ -1,32 +1,41 @@
-"""What the CLI's commands share: the plugin host, and pipeline loading that exits cleanly."""
+"""What the CLI's commands share: the plugin host, and pipeline loading that exits cleanly.
+
+The host is made by the ``coinstream`` group (:mod:`coinstream.core.cli.main`), which hands this
+module a factory: the commands that read the state are themselves registered by a plugin, so this
+module must not import the plugin host.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from coinstream.core.cli.output import echo_error
 from coinstream.core.config import ConfigError, load_pipeline
 from coinstream.core.pipeline import Pipeline
-from coinstream.core.plugins import PluginError, PluginHost
-from coinstream.core.registry import RegistryError
+
+if TYPE_CHECKING:
+    from coinstream.core.plugins import PluginHost
 
 EXIT_CONFIG_ERROR = 2
 
 
 @dataclass
 class CliState:
-    """Built once per CLI invocation; commands reach it with ``click.get_current_context().obj``."""
+    """Built once per CLI invocation by the ``coinstream`` group; commands reach it with :func:`cli_state`."""
 
+    make_host: Callable[[], PluginHost] = field(repr=False)
     _host: PluginHost | None = field(default=None, repr=False)
 
     @property
     def host(self) -> PluginHost:
         """The plugin host (plugins are loaded on first use)."""
         if self._host is None:
-            self._host = load_host_or_exit()
+            self._host = self.make_host()
         return self._host
 
     def load_pipeline(self, path: Path | str) -> Pipeline:
@@ -38,21 +47,11 @@ class CliState:
             raise SystemExit(EXIT_CONFIG_ERROR) from None
 
 
-def load_host_or_exit() -> PluginHost:
-    """Load the plugins; a broken plugin contract is printed as a clear error (exit 2)."""
-    try:
-        host = PluginHost()
-        _ = host.registry
-    except (PluginError, RegistryError) as error:
-        echo_error(error)
-        raise SystemExit(EXIT_CONFIG_ERROR) from None
-    return host
-
-
 def cli_state() -> CliState:
-    """Return the CliState of the running command."""
+    """Return the CliState of the running ``coinstream`` command."""
     context = click.get_current_context()
     state = context.find_object(CliState)
     if state is None:
-        state = context.ensure_object(CliState)
+        raise click.UsageError(f"`{context.command_path}` runs as a sub-command of `coinstream`: "
+                               f"run `coinstream {context.info_name} ...`")
     return state

@@ -132,8 +132,6 @@ def _component(
                                       expected=f"one of: {choice_text}", fix=fix))
         return None
     settings_raw = {k: v for k, v in raw.items() if k != "name"}
-    if component.settings_model is None:
-        return ConfiguredComponent(component, settings_raw, key)
     settings = _validate(component.settings_model, settings_raw, key, environ, problems, env_used)
     return ConfiguredComponent(component, settings, key) if settings is not None else None
 
@@ -249,16 +247,15 @@ def _problems_from(
     return problems
 
 
-def _register_secrets(models: list[Any]) -> None:
+def _register_secrets(models: list[BaseModel]) -> None:
     for model in models:
-        if isinstance(model, BaseModel):
-            for name in type(model).model_fields:
-                value = getattr(model, name)
-                if isinstance(value, SecretStr):
-                    register_secret(value)
-                elif isinstance(value, BaseModel):
-                    _register_secrets([value])
-        elif isinstance(model, dict):
-            for key, value in model.items():
-                if is_secret_key(key) and isinstance(value, str):
-                    register_secret(value)
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            if isinstance(value, SecretStr):
+                register_secret(value)
+            elif isinstance(value, BaseModel):
+                _register_secrets([value])
+        # NoSettings keeps a model-less component's keys unvalidated: a secret-looking one is still a secret
+        for key, value in (model.model_extra or {}).items():
+            if is_secret_key(key) and isinstance(value, str):
+                register_secret(value)

@@ -6,11 +6,11 @@ import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import structlog
 
 from coinstream.core.kafka.producer import DeliveryStats
+from coinstream.core.lifecycle import LifecycleHooks
 from coinstream.core.metrics import BatchMetrics
 from coinstream.core.source import SourceStats
 
@@ -32,7 +32,7 @@ class IngestMeter:
     """Turns the cumulative counters into per-interval rates, logged and passed to the hook."""
 
     pipeline_name: str
-    hook: Any
+    hook: LifecycleHooks
     started: float = field(default_factory=time.monotonic)
     _interval: int = 0
     _last_time: float = field(default_factory=time.monotonic)

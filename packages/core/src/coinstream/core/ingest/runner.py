@@ -40,8 +40,9 @@ from coinstream.core.kafka import (
     pipeline_topics,
 )
 from coinstream.core.kafka.producer import DeliveryStats
+from coinstream.core.lifecycle import LifecycleHooks
 from coinstream.core.pipeline import Pipeline
-from coinstream.core.source import Source, SourceContext
+from coinstream.core.source import Source
 
 log = structlog.get_logger(__name__)
 
@@ -72,10 +73,11 @@ class IngestOptions:
 class Ingestor:
     """Runs one pipeline's source into Kafka, through the spool when ``[ingest] spool_enabled``.
 
-    ``source`` and ``producer`` replace what the pipeline would build (for tests and embedding).
+    ``hook`` receives the lifecycle hooks (``PluginHost.hook``). ``source`` and ``producer`` replace
+    what the pipeline would build (for tests and embedding).
     """
 
-    def __init__(self, pipeline: Pipeline, hook: Any, options: IngestOptions | None = None,
+    def __init__(self, pipeline: Pipeline, hook: LifecycleHooks, options: IngestOptions | None = None,
                  source: Source | None = None, producer: TradeProducer | None = None) -> None:
         if pipeline.source is None and source is None:
             raise IngestConfigurationError(
@@ -140,8 +142,7 @@ class Ingestor:
         if self._source is not None:
             return self._source
         assert self.pipeline.source is not None
-        context = SourceContext(pipeline_name=self.pipeline.name, source_name=self.pipeline.source.name)
-        source = self.pipeline.source.build(context)
+        source = self.pipeline.build(self.pipeline.source)
         if not isinstance(source, Source):
             raise IngestConfigurationError(
                 f"source {self.pipeline.source.name!r} ({self.pipeline.source.component.provider}) returned "

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from coinstream.s3.sinks.storage import SinkStorage
+from coinstream.core import ComponentContext
+from coinstream.s3.sinks.storage import SinkStorage, s3_section
 from coinstream.spark.api import SinkContext, SinkSettings
 
 if TYPE_CHECKING:
@@ -48,11 +49,11 @@ def reference_columns(trades: DataFrame) -> DataFrame:
 
 
 class CsvSink:
-    """Writes a trades stream as CSV files (see the module docstring)."""
+    """Writes a trades stream as CSV files (see the module docstring), located by its settings and the [s3] section."""
 
-    def __init__(self, settings: CsvSinkSettings) -> None:
+    def __init__(self, settings: CsvSinkSettings, context: ComponentContext) -> None:
         self.settings = settings
-        self.storage = SinkStorage(settings.folder, settings.path)
+        self.storage = SinkStorage(settings.folder, settings.path, s3_section(context))
 
     def spark_conf(self) -> dict[str, str]:
         """Session settings the processor merges in before it builds the session (S3A for S3)."""
@@ -67,7 +68,7 @@ class CsvSink:
         if missing:
             raise ValueError(f"csv sink: stream {context.stream!r} lacks {missing}; it writes trades "
                              "(input = \"trades\")")
-        location = self.storage.prepare(context.spark, context.pipeline_name)
+        location = self.storage.prepare(context.spark)
         folder, header = location.spark_uri.rstrip("/"), str(self.settings.header).lower()
 
         def write_batch(batch: DataFrame, batch_id: int) -> None:

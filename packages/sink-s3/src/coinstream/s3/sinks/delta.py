@@ -28,13 +28,14 @@ from typing import TYPE_CHECKING, Literal
 import structlog
 from pydantic import Field, field_validator
 
+from coinstream.core import ComponentContext
 from coinstream.s3.errors import TableNotFoundError
 from coinstream.s3.location import TableLocation
 from coinstream.s3.reader import LakeReader
 from coinstream.s3.settings import S3Settings
 from coinstream.s3.sinks.delta_batches import IdempotentBatchWrite
 from coinstream.s3.sinks.fault_point import fault_point_from_env
-from coinstream.s3.sinks.storage import SinkStorage
+from coinstream.s3.sinks.storage import SinkStorage, s3_section
 from coinstream.s3.sinks.tagged_append import TaggedBatchAppend
 from coinstream.s3.tables import TableSpec, table_spec
 from coinstream.spark.api import SinkContext, SinkSettings
@@ -82,13 +83,17 @@ class DeltaSinkSettings(SinkSettings):
 
 
 class DeltaSink:
-    """Starts the Delta write of one named stream (see the module docstring)."""
+    """Starts the Delta write of one named stream (see the module docstring).
 
-    def __init__(self, settings: DeltaSinkSettings) -> None:
+    The table's location comes from ``settings`` and the pipeline's [s3] section in ``context``.
+    """
+
+    def __init__(self, settings: DeltaSinkSettings, context: ComponentContext) -> None:
         self.settings = settings
         self.table = settings.table or settings.input
         self.spec: TableSpec = table_spec(self.table) or TableSpec(self.table, "append")
-        self.storage = SinkStorage(self.table, settings.path)
+        self.s3 = s3_section(context)
+        self.storage = SinkStorage(self.table, settings.path, self.s3)
 
     def spark_conf(self) -> dict[str, str]:
         """Session settings the processor merges in before it builds the session (Delta; S3A for S3)."""
@@ -110,16 +115,16 @@ class DeltaSink:
         """The MERGE keys: the setting, else the stream's keys, else the table's documented keys."""
         return tuple(self.settings.merge_keys or context.keys or self.spec.keys)
 
-    def check_locations(self, pipeline_name: str) -> list[str]:
+    def check_locations(self) -> list[str]:
         """The Spark URIs of the tables a marked row must not repeat besides this one."""
         names = self.settings.check_tables if self.settings.check_tables is not None else self.spec.check_tables
-        return [SinkStorage(name, name if ("://" in name or "/" in name) else None).location(pipeline_name)[0].spark_uri
+        return [SinkStorage(name, name if ("://" in name or "/" in name) else None, self.s3).location()[0].spark_uri
                 for name in names]
 
     def start(self, stream: DataFrame, context: SinkContext) -> StreamingQuery:
         """Check the bucket, then start the query writing ``context.stream``; return it."""
         fault_point = fault_point_from_env()
-        location = self.storage.prepare(context.spark, context.pipeline_name)
+        location = self.storage.prepare(context.spark)
         partition_by = tuple(self.settings.partition_by if self.settings.partition_by is not None
                              else self.spec.partition_by)
         frame = with_trade_date(stream, partition_by)
@@ -134,7 +139,7 @@ class DeltaSink:
             append = TaggedBatchAppend(uri=location.spark_uri, query=context.query_name, partition_by=partition_by,
                                        merge_schema=self.settings.merge_schema, report=context.report,
                                        table_properties=self.table_properties(), keys=context.keys or ("trade_id",),
-                                       check_tables=self.check_locations(context.pipeline_name), table=self.table,
+                                       check_tables=self.check_locations(), table=self.table,
                                        fault_point=fault_point)
             return context.writer(frame, "append").foreachBatch(append).start()
         keys = self.merge_keys(context)
@@ -145,7 +150,7 @@ class DeltaSink:
         if absent:
             raise ValueError(f"delta sink for {self.table!r}: merge key(s) {absent} are not in stream "
                              f"{context.stream!r}; fix merge_keys")
-        s3 = self.storage.location(context.pipeline_name)[1]
+        s3 = self.storage.location()[1]
         write = IdempotentBatchWrite(uri=location.spark_uri, app_id=context.query_name, keys=keys,
                                      partition_by=partition_by, merge_schema=self.settings.merge_schema,
                                      report=context.report, table_properties=self.table_properties(),

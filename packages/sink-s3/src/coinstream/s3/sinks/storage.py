@@ -1,6 +1,7 @@
 """Getting a sink's storage ready: its location, the bucket check, and S3A settings on the session.
 
-Shared by the Delta and CSV sinks. :meth:`SinkStorage.spark_conf` is called before the processor
+Shared by the Delta and CSV sinks, which build it from their settings and the pipeline's [s3]
+section (``context.section("s3")``). :meth:`SinkStorage.spark_conf` is called before the processor
 builds the session; :meth:`SinkStorage.prepare` when the sink's query starts, and returns the
 :class:`TableLocation` to write to (after the bucket answered).
 """
@@ -12,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from coinstream.core import ComponentContext
 from coinstream.s3.bucket import ensure_bucket
 from coinstream.s3.credentials import resolve_credentials
 from coinstream.s3.errors import TableLocationError
 from coinstream.s3.location import TableLocation, table_location
-from coinstream.s3.pipeline_sections import s3_settings_of
 from coinstream.s3.settings import S3Settings
 from coinstream.s3.spark_conf import runtime_s3a_conf, session_conf
 
@@ -26,16 +27,23 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 
+def s3_section(context: ComponentContext) -> S3Settings | None:
+    """Return the pipeline's [s3] section from a sink's context, or None when the pipeline has none."""
+    section = context.section("s3")
+    return section if isinstance(section, S3Settings) else None
+
+
 @dataclass(frozen=True, slots=True)
 class SinkStorage:
-    """A sink's table (or export folder) name and optional explicit path."""
+    """A sink's table (or export folder) name, optional explicit path, and the pipeline's [s3] (None without one)."""
 
     table: str
     path: str | None
+    s3: S3Settings | None = None
 
-    def location(self, pipeline_name: str | None = None) -> tuple[TableLocation, S3Settings | None]:
+    def location(self) -> tuple[TableLocation, S3Settings | None]:
         """Return the location and the [s3] settings that apply to its bucket (None for a local folder)."""
-        s3 = s3_settings_of(pipeline_name)
+        s3 = self.s3
         location = table_location(self.table, self.path, s3)
         if not location.on_s3:
             return location, None
@@ -57,9 +65,9 @@ class SinkStorage:
         credentials = resolve_credentials() if s3 is not None else None
         return session_conf(s3, credentials, location.on_s3)
 
-    def prepare(self, spark: SparkSession, pipeline_name: str) -> TableLocation:
+    def prepare(self, spark: SparkSession) -> TableLocation:
         """Check the bucket (creating it when [s3] create_bucket), set S3A on the session; return the location."""
-        location, s3 = self.location(pipeline_name)
+        location, s3 = self.location()
         if s3 is not None:
             credentials = resolve_credentials()
             ensure_bucket(s3, credentials)

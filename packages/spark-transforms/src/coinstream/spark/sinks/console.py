@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from coinstream.core import ComponentContext
 from coinstream.spark.api import RECHECK, OutputMode, SinkContext, SinkSettings
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ class ConsoleSinkSettings(SinkSettings):
 class ConsoleSink:
     """Prints the stream's rows on the driver's stdout every micro-batch."""
 
-    def __init__(self, settings: ConsoleSinkSettings) -> None:
+    def __init__(self, settings: ConsoleSinkSettings, context: ComponentContext) -> None:
         self.settings = settings
 
     def start(self, stream: DataFrame, context: SinkContext) -> StreamingQuery:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
+from coinstream.core import ComponentContext
 from coinstream.spark.api import RECHECK, OutputMode, SinkContext, SinkSettings
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def clear_memory_table(table: str) -> None:
 class MemorySink:
     """Collects each micro-batch to the driver under its batch id (see the module docstring)."""
 
-    def __init__(self, settings: MemorySinkSettings) -> None:
+    def __init__(self, settings: MemorySinkSettings, context: ComponentContext) -> None:
         self.settings = settings
 
     def start(self, stream: DataFrame, context: SinkContext) -> StreamingQuery:

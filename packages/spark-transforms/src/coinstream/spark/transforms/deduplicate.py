@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from coinstream.core import ComponentContext
 from coinstream.spark.api import RECHECK, TransformOutput, TransformSettings
 from coinstream.spark.intervals import Interval, interval_seconds, spark_interval
 
@@ -54,7 +55,7 @@ class DeduplicateSettings(TransformSettings):
 class Deduplicate:
     """Routes late trades and keeps one row per key (see the module docstring)."""
 
-    def __init__(self, settings: DeduplicateSettings) -> None:
+    def __init__(self, settings: DeduplicateSettings, context: ComponentContext) -> None:
         self.settings = settings
 
     @property

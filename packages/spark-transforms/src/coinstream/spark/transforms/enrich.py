@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from coinstream.core import ComponentContext
 from coinstream.spark.api import TransformSettings
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class Enrich:
     from the ticker's quote suffix when the source left them null (``pair_rule`` = ``quote_suffix``).
     """
 
-    def __init__(self, settings: EnrichSettings) -> None:
+    def __init__(self, settings: EnrichSettings, context: ComponentContext) -> None:
         self.settings = settings
 
     def _quote_from_ticker(self) -> Column:

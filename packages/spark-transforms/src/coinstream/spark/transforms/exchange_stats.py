@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from coinstream.core import ComponentContext
 from coinstream.spark.api import EXCHANGE_STATS, TransformOutput, TransformSettings
 from coinstream.spark.intervals import Interval, spark_interval
 
@@ -33,7 +34,7 @@ class ExchangeStats:
     window is small, so it is collected and counted. Keys: window_start, exchange.
     """
 
-    def __init__(self, settings: ExchangeStatsSettings) -> None:
+    def __init__(self, settings: ExchangeStatsSettings, context: ComponentContext) -> None:
         self.settings = settings
 
     def __call__(self, frame: DataFrame) -> TransformOutput:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from coinstream.core import ComponentContext
 from coinstream.spark.api import OHLCV_1M, TransformOutput, TransformSettings
 from coinstream.spark.intervals import Interval, spark_interval
 
@@ -32,7 +33,7 @@ class Ohlcv:
     changes (for MERGE sinks). Keys: window_start, ticker, exchange.
     """
 
-    def __init__(self, settings: OhlcvSettings) -> None:
+    def __init__(self, settings: OhlcvSettings, context: ComponentContext) -> None:
         self.settings = settings
 
     def __call__(self, frame: DataFrame) -> TransformOutput:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
+from coinstream.core import ComponentContext
 from coinstream.spark.api import TransformOutput, TransformSettings
 from coinstream.spark.intervals import Interval, interval_seconds
 
@@ -33,7 +34,7 @@ class Validate:
     each with the offending value.
     """
 
-    def __init__(self, settings: ValidateSettings) -> None:
+    def __init__(self, settings: ValidateSettings, context: ComponentContext) -> None:
         self.settings = settings
 
     def reasons(self) -> Column:
