@@ -59,6 +59,18 @@ def unique_kafka_settings(local_stack, name: str, partitions: int) -> KafkaSetti
                          partitions=partitions, replication_factor=3, min_insync_replicas=2)
 
 
+def kafka_table(kafka: KafkaSettings) -> str:
+    """The ``[kafka]`` table of a pipeline file for these settings: servers, registry, topics, partitions."""
+    return f"""[kafka]
+bootstrap_servers = "{kafka.bootstrap_servers}"
+schema_registry_url = "{kafka.schema_registry_url}"
+trades_topic = "{kafka.trades_topic}"
+dead_letter_topic = "{kafka.dead_letter_topic}"
+feed_gaps_topic = "{kafka.feed_gaps_topic}"
+partitions = {kafka.partitions}
+"""
+
+
 @pytest.fixture
 def produce(kafka_settings: KafkaSettings) -> Callable[[Sequence[Trade]], TradeAvroCodec]:
     """Send trades (Avro, keyed by ticker) to the test's topic, wait until every one is

@@ -28,6 +28,7 @@ from coinstream.core.kafka import TRADE, FeedGapAvroCodec, TradeAvroCodec, water
 from coinstream.tiingo.simulator import SimulatorConfig
 from coinstream.tiingo.simulator.threaded import simulator_in_thread
 
+from ..conftest import kafka_table
 from ..kafka.topic_reader import read_topic
 
 pytestmark = pytest.mark.stack
@@ -48,14 +49,7 @@ def write_pipeline(folder: Path, local_stack, simulator) -> tuple[Path, KafkaSet
 [pipeline]
 name = "spool-kill-{suffix}"
 
-[kafka]
-bootstrap_servers = "{kafka.bootstrap_servers}"
-schema_registry_url = "{kafka.schema_registry_url}"
-trades_topic = "{kafka.trades_topic}"
-dead_letter_topic = "{kafka.dead_letter_topic}"
-feed_gaps_topic = "{kafka.feed_gaps_topic}"
-partitions = 3
-
+{kafka_table(kafka)}
 [ingest]
 spool_dir = "{spool_dir}"
 spool_sync = "batch"
