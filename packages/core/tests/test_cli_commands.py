@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from coinstream.core.cli.config_command import config_group
 from coinstream.core.cli.main import main
 from coinstream.core.plugins import PluginLoadWarning
 
@@ -82,3 +83,11 @@ def test_a_missing_command_names_the_plugins_that_failed_to_load(install_distrib
     assert result.exit_code == 2
     assert "These plugins failed to load, so their commands are missing: broken (acme-broken 0.9.0): " \
            "ModuleNotFoundError: No module named 'module_that_does_not_exist'." in " ".join(result.output.split())
+
+
+def test_a_core_command_run_outside_the_coinstream_group_says_how_to_run_it(tmp_path):
+    result = CliRunner().invoke(config_group, ["check", str(tmp_path / "pipeline.toml")], prog_name="config")
+
+    assert result.exit_code == 2
+    assert "`config check` runs as a sub-command of `coinstream`" in result.output
+    assert "run `coinstream config check ...`" in result.output

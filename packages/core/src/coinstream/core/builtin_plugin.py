@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import click
+
 from coinstream.core.cli.config_command import config_group
 from coinstream.core.cli.plugins_command import plugins_command
 from coinstream.core.hookspecs import hookimpl
 from coinstream.core.ingest.command import ingest_command
 from coinstream.core.registry import CommandRegistrar
 
+stack: click.Group | None
 try:
     from coinstream.core.cli.stack_command import stack
 except ImportError:  # the stack manager is optional tooling; without it there is no `coinstream stack`

@@ -52,6 +52,6 @@ def cli_state() -> CliState:
     context = click.get_current_context()
     state = context.find_object(CliState)
     if state is None:
-        raise click.UsageError(f"`{context.command_path}` runs as a sub-command of `coinstream`: "
-                               f"run `coinstream {context.info_name} ...`")
+        raise click.UsageError(f"`{context.command_path}` runs as a sub-command of `coinstream`, which loads the "
+                               f"plugins it needs: run `coinstream {context.command_path} ...`")
     return state
