@@ -77,7 +77,11 @@ class RegisteredCommand:
 
 
 class ComponentRegistrar(Protocol):
-    """The ``register`` callback passed to register_sources/transforms/sinks."""
+    """The ``register`` callback passed to register_sources/transforms/sinks.
+
+    ``factory`` is called as ``factory(settings, context)`` when the component is built: an instance
+    of ``settings`` (:class:`NoSettings` when None) and a :class:`coinstream.core.ComponentContext`.
+    """
 
     def __call__(
         self,
