@@ -23,8 +23,8 @@ class ComponentContext:
     - ``kind``, ``name``, ``key``: the component's kind, registered name and place in the file
       (``"source"``, ``"transforms[0]"``, ``"sinks[1]"``), for messages.
     - ``kafka``: the pipeline's validated ``[kafka]`` section.
-    - ``sections``: every plugin-owned section the pipeline has, validated (``[spark]``, ``[s3]``);
-      read one with :meth:`section`.
+    - ``sections``: every section the installed plugins own, validated (``[spark]``, ``[s3]``; a
+      section the file leaves out holds its defaults); read one with :meth:`section`.
     - ``base_dir``: the pipeline file's folder (the working directory for a pipeline parsed from a
       dict): where a relative path in the file is relative to; :meth:`resolve_path` applies it.
     """
@@ -43,7 +43,7 @@ class ComponentContext:
         return self.name
 
     def section(self, name: str) -> BaseModel | None:
-        """Return a plugin-owned section's validated settings (e.g. ``section("s3")``), or None when absent."""
+        """Return a plugin-owned section's validated settings (``section("s3")``), or None when no plugin owns it."""
         return self.sections.get(name)
 
     def resolve_path(self, path: str | Path) -> Path:
