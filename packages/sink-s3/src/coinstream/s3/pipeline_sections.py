@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 
 from coinstream.core import Pipeline
-from coinstream.s3.settings import S3Settings
+from coinstream.lake import S3Settings
 
 _lock = threading.Lock()
 _by_pipeline: dict[str, S3Settings | None] = {}
