@@ -38,15 +38,15 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+from bench_topics import delete_bench_topics
 from confluent_kafka.admin import AdminClient
 
-from bench_topics import delete_bench_topics
 from coinstream.core import KafkaSettings, PluginHost, Trade, parse_pipeline
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
-from coinstream.s3.bucket import s3_client
-from coinstream.s3.credentials import resolve_credentials
-from coinstream.s3.reader import LakeReader
-from coinstream.s3.settings import S3Settings
+from coinstream.lake.bucket import s3_client
+from coinstream.lake.credentials import resolve_credentials
+from coinstream.lake.reader import LakeReader
+from coinstream.lake.settings import S3Settings
 from coinstream.s3.spark_conf import session_conf
 from coinstream.spark.jars import ensure_jars
 from coinstream.spark.processor import Processor, ProcessorOptions

@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 
 from coinstream.core import KafkaSettings, PluginHost, Provider, parse_pipeline
+from coinstream.lake import plugin as lake_plugin
+from coinstream.lake.__about__ import __version__ as lake_version
+from coinstream.lake.credentials import resolve_credentials
+from coinstream.lake.reader import LakeReader
+from coinstream.lake.settings import S3Settings
 from coinstream.s3 import plugin as s3_plugin
 from coinstream.s3.__about__ import __version__ as s3_version
-from coinstream.s3.credentials import resolve_credentials
-from coinstream.s3.reader import LakeReader
-from coinstream.s3.settings import S3Settings
 from coinstream.s3.spark_conf import session_conf
 from coinstream.spark import plugin as spark_plugin
 from coinstream.spark.__about__ import __version__ as spark_version
@@ -72,6 +74,7 @@ def spark(aws_environment, stack_s3) -> Iterator[Any]:
 def host() -> PluginHost:
     return PluginHost(autoload=False, plugins=[
         (spark_plugin, Provider("coinstream-spark-transforms", spark_version)),
+        (lake_plugin, Provider("coinstream-lake", lake_version)),
         (s3_plugin, Provider("coinstream-sink-s3", s3_version)),
     ])
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from coinstream.core import KafkaSettings
-from coinstream.s3.settings import S3Settings
+from coinstream.lake.settings import S3Settings
 
 
 def pipeline_document(name: str, kafka: KafkaSettings, s3: S3Settings | None, checkpoints: Path,

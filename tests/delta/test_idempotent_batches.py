@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from coinstream.s3.location import table_location
+from coinstream.lake.location import table_location
 from coinstream.s3.sinks.delta import transaction_version
 from coinstream.s3.sinks.delta_batches import IdempotentBatchWrite
 from coinstream.s3.sinks.tagged_append import CheckpointResetError, TaggedBatchAppend, commit_tag, tagged_batch

@@ -9,8 +9,8 @@ import pytest
 import tomli_w
 from click.testing import CliRunner
 
-from coinstream.s3.bucket import s3_client
-from coinstream.s3.cli import delta_command
+from coinstream.lake.bucket import s3_client
+from coinstream.lake.cli import delta_command
 
 
 def json_output(result) -> object:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from coinstream.s3.errors import TableNotFoundError
+from coinstream.lake.errors import TableNotFoundError
 from coinstream.s3.sinks.tagged_append import tagged_batch
 
 from .pipelines import pipeline_document

@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from coinstream.s3.bucket import ensure_bucket, s3_client
-from coinstream.s3.credentials import AwsCredentials
-from coinstream.s3.errors import S3SetupError
+from coinstream.lake.bucket import ensure_bucket, s3_client
+from coinstream.lake.credentials import AwsCredentials
+from coinstream.lake.errors import S3SetupError
 from coinstream.spark.processor import ProcessorError
 
 pytestmark = [pytest.mark.stack]

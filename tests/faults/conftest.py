@@ -15,7 +15,7 @@ from confluent_kafka.admin import AdminClient
 
 from coinstream.core import KafkaSettings
 from coinstream.core.kafka import TradeAvroCodec, admin_config, delete_topics, ensure_topics, pipeline_topics
-from coinstream.s3.settings import S3Settings
+from coinstream.lake.settings import S3Settings
 
 from .reckoning import CaseFigures
 from .suite import FaultSuite, ProcessorSupervisor, suite_document, write_document

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from coinstream.s3.errors import TableNotFoundError
-from coinstream.s3.reader import LakeReader
+from coinstream.lake.errors import TableNotFoundError
+from coinstream.lake.reader import LakeReader
 
 from .feed_ledger import FeedLedger
 from .kafka_readback import KafkaReadback

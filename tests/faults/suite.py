@@ -19,8 +19,8 @@ from coinstream.dashboard.demo.accounting import lowest
 from coinstream.dashboard.demo.checkpoints import PartitionOffsets, committed_offsets, reached
 from coinstream.dashboard.demo.children import Child, start_child
 from coinstream.dashboard.demo.log_follower import LogFollower
-from coinstream.s3.reader import LakeReader
-from coinstream.s3.settings import S3Settings
+from coinstream.lake.reader import LakeReader
+from coinstream.lake.settings import S3Settings
 
 PROCESSOR_START_S = 300.0   # a fresh JVM on a busy 2-core machine: session, jars, first batches
 CATCH_UP_S = 300.0

@@ -1,4 +1,4 @@
-"""Each package stands alone: coinstream-core in a venv of its own, without the other packages."""
+"""Each package stands alone: coinstream-core, and coinstream-lake with only core, each in a venv of its own."""
 
 from __future__ import annotations
 
@@ -34,11 +34,38 @@ def test_core_alone_installs_and_lists_only_itself(tmp_path):
     installed = run(python, "-m", "pip", "list", "--format=json")
     names = {package["name"] for package in json.loads(installed)}
     assert "coinstream-core" in names
-    assert not names & {"coinstream-source-tiingo", "coinstream-spark-transforms", "coinstream-sink-s3",
-                        "pyspark", "delta-spark", "apache-airflow"}
+    assert not names & {"coinstream-source-tiingo", "coinstream-spark-transforms", "coinstream-lake",
+                        "coinstream-sink-s3", "pyspark", "delta-spark", "apache-airflow"}
     # a command of a package that is not installed is a usage error naming only core's commands
     missing = subprocess.run([environment / "bin" / "coinstream", "process", "x.toml"], capture_output=True,
                              text=True, env={"PATH": f"{environment / 'bin'}", "HOME": str(tmp_path)})
     assert missing.returncode == 2
     assert "No such command 'process'." in missing.stderr
     assert "Installed commands: config, ingest, plugins, stack." in missing.stderr
+
+
+def test_the_lake_alone_reads_and_maintains_a_table_without_spark(tmp_path):
+    environment = tmp_path / "lake-only"
+    venv.EnvBuilder(with_pip=True).create(environment)
+    python, coinstream = environment / "bin" / "python", environment / "bin" / "coinstream"
+    run(python, "-m", "pip", "install", "-q", "--disable-pip-version-check", ROOT / "packages" / "core",
+        ROOT / "packages" / "lake")
+    env = {"PATH": f"{environment / 'bin'}", "HOME": str(tmp_path)}
+
+    report = json.loads(run(coinstream, "plugins", "--json", env=env))
+    assert sorted(d["distribution"] for d in report["distributions"]) == ["coinstream-core", "coinstream-lake"]
+    assert report["failed"] == []
+    names = {package["name"] for package in json.loads(run(python, "-m", "pip", "list", "--format=json"))}
+    assert {"deltalake", "pyarrow", "boto3"} <= names
+    assert not names & {"coinstream-sink-s3", "coinstream-spark-transforms", "pyspark", "delta-spark", "py4j"}
+
+    table = tmp_path / "lake" / "trades"
+    rows = run(python, "-c", (
+        "import sys, pyarrow as pa; from deltalake import write_deltalake; from coinstream.lake import LakeReader; "
+        f"write_deltalake({str(table)!r}, pa.table({{'trade_id': ['a', 'b'], 'price': [1.5, 2.5]}})); "
+        f"print(LakeReader().read('trades', path={str(table)!r}, filters=[('price', '>', 2)]).to_pylist()); "
+        "assert not [m for m in sys.modules if m.startswith(('pyspark', 'coinstream.s3', 'coinstream.spark'))]"),
+        env=env)
+    assert rows.strip() == "[{'trade_id': 'b', 'price': 2.5}]"
+    history = json.loads(run(coinstream, "delta", "history", str(table), "--json", env=env))
+    assert [commit["version"] for commit in history] == [0]

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from coinstream.airflow.delta_quality import QualityExpectations, check_table
+from coinstream.airflow.hooks.s3 import S3Access
 from coinstream.airflow.operators.backfill import TiingoBackfillOperator
 from coinstream.airflow.operators.quality import DeltaQualityCheckOperator
 from coinstream.airflow.sensors.delta_commit import DeltaCommitSensor
@@ -31,6 +32,17 @@ def trades(tmp_path):
     })
     write_deltalake(str(tmp_path / "trades"), table, partition_by=["trade_date"])
     return str(tmp_path / "trades")
+
+
+def test_the_aws_connection_gives_the_lakes_storage_options_with_its_extras_on_top():
+    access = S3Access(access_key_id="AKID", secret_access_key="SECRET", endpoint_url="http://127.0.0.1:19000",
+                      delta_options={"AWS_S3_ALLOW_UNSAFE_RENAME": "true"})
+    assert access.delta_storage_options() == {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:19000", "AWS_ALLOW_HTTP": "true",
+        "AWS_VIRTUAL_HOSTED_STYLE_REQUEST": "false", "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "SECRET",
+        "AWS_S3_ALLOW_UNSAFE_RENAME": "true"}
+    # No connection: region and keys are left to the ambient AWS chain, as before.
+    assert S3Access().delta_storage_options() == {"AWS_VIRTUAL_HOSTED_STYLE_REQUEST": "false"}
 
 
 def test_the_checks_measure_and_name_each_failure(trades):

@@ -12,6 +12,7 @@ from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
 from coinstream.dashboard.views import LakeSnapshot
+from coinstream.lake import credentials_from_environment, delta_rs_options, delta_rs_uri, is_s3_uri
 
 log = structlog.get_logger(__name__)
 
@@ -34,26 +35,15 @@ class LakeLocation:
 
     def table_uri(self, table: str) -> str:
         """Return the URI deltalake opens for a table (s3a:// is spelled s3:// there)."""
-        root = self.root.rstrip("/")
-        if root.startswith("s3a://"):
-            root = "s3://" + root.removeprefix("s3a://")
-        return f"{root}/{table}"
+        return f"{delta_rs_uri(self.root.rstrip('/'))}/{table}"
 
     def storage_options(self) -> dict[str, str]:
-        """Return deltalake's storage options: endpoint and addressing from here, credentials from the
-        standard AWS environment variables (never from a file the dashboard writes)."""
-        if not self.root.startswith(("s3://", "s3a://")):
+        """Return deltalake's storage options (coinstream-lake's): endpoint and addressing from here,
+        credentials from the standard AWS environment variables (never from a file the dashboard writes)."""
+        if not is_s3_uri(self.root):
             return {}
-        options = {"AWS_REGION": self.region}
-        if self.endpoint_url:
-            options["AWS_ENDPOINT_URL"] = self.endpoint_url
-            options["AWS_ALLOW_HTTP"] = str(self.endpoint_url.startswith("http://")).lower()
-        if self.path_style:
-            options["AWS_VIRTUAL_HOSTED_STYLE_REQUEST"] = "false"
-        for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            if self.environ.get(variable):
-                options[variable] = self.environ[variable]
-        return options
+        return delta_rs_options(endpoint_url=self.endpoint_url, region=self.region, path_style=self.path_style,
+                                credentials=credentials_from_environment(self.environ))
 
 
 def open_table(location: LakeLocation, table: str) -> DeltaTable | None:

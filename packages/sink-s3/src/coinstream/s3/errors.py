@@ -1,15 +1,5 @@
-"""The errors coinstream-sink-s3 raises; each message says what happened and what to do."""
+"""Moved to :mod:`coinstream.lake.errors` (coinstream-lake, no JVM); this module keeps the old import working."""
 
-from __future__ import annotations
+from coinstream.lake.errors import S3SetupError, TableLocationError, TableNotFoundError
 
-
-class S3SetupError(Exception):
-    """The S3 endpoint, bucket or credentials are not usable (wrong endpoint, missing bucket, denied)."""
-
-
-class TableLocationError(Exception):
-    """A table's location cannot be worked out from the sink's settings and the [s3] section."""
-
-
-class TableNotFoundError(Exception):
-    """No Delta table exists at the location a reader or a maintenance command was given."""
+__all__ = ["S3SetupError", "TableLocationError", "TableNotFoundError"]

@@ -8,8 +8,7 @@ when its query starts (:func:`runtime_s3a_conf`, for a session someone else buil
 
 from __future__ import annotations
 
-from coinstream.s3.credentials import AwsCredentials
-from coinstream.s3.settings import S3Settings
+from coinstream.lake import AwsCredentials, S3Settings
 
 DELTA_SESSION_CONF = {
     "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",

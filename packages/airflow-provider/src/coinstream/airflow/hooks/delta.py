@@ -1,7 +1,8 @@
 """Delta tables read without a JVM (deltalake + pyarrow): versions, commit times, contents.
 
 Tables are named by URI: ``s3a://bucket/trades`` (as Spark writes them; read as ``s3://``),
-``s3://...``, or a local path. S3 credentials come from the standard AWS connection.
+``s3://...``, or a local path. S3 credentials come from the standard AWS connection; the URI
+delta-rs opens and its storage options are coinstream-lake's.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from coinstream.airflow.hooks.s3 import S3Access, s3_access
+from coinstream.lake import delta_rs_uri, is_s3_uri
 
 from airflow.sdk import BaseHook
 
@@ -31,26 +33,16 @@ class DeltaCommit:
     operation: str | None
 
 
-def delta_uri(table: str) -> str:
-    """The URI deltalake reads: Spark's ``s3a://`` becomes ``s3://``; anything else is unchanged."""
-    return "s3://" + table.removeprefix("s3a://") if table.startswith("s3a://") else table
-
-
-def is_object_store(table: str) -> bool:
-    """True for s3/s3a URIs (which need the AWS connection), False for local paths."""
-    return table.startswith(("s3://", "s3a://"))
-
-
 def storage_options_for(table: str, access: S3Access) -> dict[str, str] | None:
     """deltalake storage options for a table: the S3 ones for S3 URIs, none for local paths."""
-    return access.delta_storage_options() if is_object_store(table) else None
+    return access.delta_storage_options() if is_s3_uri(table) else None
 
 
 def open_table(table: str, storage_options: dict[str, str] | None) -> DeltaTable:
     """Open the latest version of a table; DeltaTableNotFoundError (with the URI) when there is none."""
     from deltalake import DeltaTable
 
-    uri = delta_uri(table)
+    uri = delta_rs_uri(table)
     if not DeltaTable.is_deltatable(uri, storage_options=storage_options):
         raise DeltaTableNotFoundError(
             f"no Delta table at {table} (no _delta_log there); check the URI, and that the processor's Delta sink "
@@ -82,7 +74,7 @@ class DeltaTableHook(BaseHook):
 
     def storage_options(self, table: str) -> dict[str, str] | None:
         """deltalake storage options for the table (S3 credentials read from the connection only for S3)."""
-        return storage_options_for(table, s3_access(self.aws_conn_id)) if is_object_store(table) else None
+        return storage_options_for(table, s3_access(self.aws_conn_id)) if is_s3_uri(table) else None
 
     def open(self, table: str) -> DeltaTable:
         """The latest version of the table."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coinstream.core import register_secret
+from coinstream.lake import AwsCredentials, delta_rs_options
 
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret
@@ -29,16 +30,17 @@ class S3Access:
     delta_options: dict[str, str] = field(default_factory=dict)
 
     def delta_storage_options(self) -> dict[str, str]:
-        """``storage_options`` for deltalake (object_store's AWS keys)."""
-        options: dict[str, str] = {}
-        pairs = {"AWS_ACCESS_KEY_ID": self.access_key_id, "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
-                 "AWS_SESSION_TOKEN": self.session_token, "AWS_REGION": self.region,
-                 "AWS_ENDPOINT_URL": self.endpoint_url}
-        options.update({key: value for key, value in pairs.items() if value})
-        if self.endpoint_url and self.endpoint_url.startswith("http://"):
-            options["AWS_ALLOW_HTTP"] = "true"
-        options.update(self.delta_options)
-        return options
+        """``storage_options`` for deltalake: coinstream-lake's for this endpoint and these keys, then the
+        connection's ``delta_storage_options`` over them. Unset keys and region are left to the ambient chain."""
+        credentials = None
+        if self.access_key_id or self.secret_access_key or self.session_token:
+            credentials = AwsCredentials(self.access_key_id or "", self.secret_access_key or "", self.session_token,
+                                         "connection")
+        # Path-style addressing: what delta-rs did here before it was spelled out, and what local S3 servers
+        # (the stack's S3Proxy) need; AWS S3 serves it too.
+        options = delta_rs_options(endpoint_url=self.endpoint_url, region=self.region, path_style=True,
+                                   credentials=credentials)
+        return {**options, **self.delta_options}
 
     def environment(self) -> dict[str, str]:
         """The variables a coinstream command (Spark's S3A, boto3, core's [s3] overrides) reads."""

@@ -25,9 +25,10 @@ from coinstream.airflow.feed_gaps import (
     merged_windows,
     open_gaps,
 )
-from coinstream.airflow.hooks.delta import DeltaTableHook, DeltaTableNotFoundError, delta_uri
+from coinstream.airflow.hooks.delta import DeltaTableHook, DeltaTableNotFoundError
 from coinstream.airflow.hooks.tiingo import TiingoHook
 from coinstream.airflow.operators.bounds import duration_seconds
+from coinstream.lake import delta_rs_uri
 
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
@@ -258,7 +259,7 @@ class TiingoBackfillOperator(BaseOperator):
         records = backfill_records(gaps, step, [_bars_in(bars, gap.window(step)) for gap in gaps],
                                    tickers=self.tickers, exchange=self._exchange, resample_freq=self.resample_freq,
                                    bars_table=self.table, backfilled_at=backfilled_at)
-        uri, options = delta_uri(backfills_table), delta.storage_options(backfills_table)
+        uri, options = delta_rs_uri(backfills_table), delta.storage_options(backfills_table)
         write_deltalake(uri, records, mode="append", storage_options=options, name="feed_gap_backfills",
                         description="Feed gaps backfilled with Tiingo REST bars: a gap_id here is no longer open")
         log.info("gap_backfill_written", gaps=len(gaps), bars=bars.num_rows, table=self.table,
@@ -280,7 +281,7 @@ class TiingoBackfillOperator(BaseOperator):
         """Replace the table's bars of these days (and windows), tickers, exchange and frequency; return the version."""
         from deltalake import DeltaTable, write_deltalake
 
-        uri, options = delta_uri(self.table), delta.storage_options(self.table)
+        uri, options = delta_rs_uri(self.table), delta.storage_options(self.table)
         if DeltaTable.is_deltatable(uri, storage_options=options):
             tickers = ", ".join(f"'{ticker}'" for ticker in sorted(set(self.tickers)))
             predicate = (f"bar_date >= '{first_day.isoformat()}' AND bar_date < '{end_day.isoformat()}' "

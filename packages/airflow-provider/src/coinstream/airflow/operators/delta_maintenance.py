@@ -1,6 +1,6 @@
-"""Delta table maintenance: ``coinstream delta optimize|vacuum TABLE`` (coinstream-sink-s3's CLI).
+"""Delta table maintenance: ``coinstream delta optimize|vacuum TABLE`` (coinstream-lake's CLI).
 
-The maintenance itself is the sink package's job (it knows the tables' layout and its Spark or
+The maintenance itself is coinstream-lake's job (it knows the tables' locations, default Z-order and
 deltalake settings); the operator runs its command with the connections' settings and reads the
 table's version before and after with deltalake, so the XCom says what changed.
 """

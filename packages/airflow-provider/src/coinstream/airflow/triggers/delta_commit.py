@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from coinstream.airflow.hooks.delta import is_object_store, latest_commit
+from coinstream.airflow.hooks.delta import latest_commit
 from coinstream.airflow.hooks.s3 import as3_access
+from coinstream.lake import is_s3_uri
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
@@ -41,7 +42,7 @@ class DeltaCommitTrigger(BaseTrigger):
         threshold = datetime.fromisoformat(self.newer_than)
         try:
             options = None
-            if is_object_store(self.table):
+            if is_s3_uri(self.table):
                 options = (await as3_access(self.aws_conn_id)).delta_storage_options()
             while True:
                 commit = await asyncio.to_thread(latest_commit, self.table, options)

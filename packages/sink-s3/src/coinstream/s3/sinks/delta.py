@@ -29,10 +29,7 @@ import structlog
 from pydantic import Field, field_validator
 
 from coinstream.core import ComponentContext
-from coinstream.s3.errors import TableNotFoundError
-from coinstream.s3.location import TableLocation
-from coinstream.s3.reader import LakeReader
-from coinstream.s3.settings import S3Settings
+from coinstream.lake import LakeReader, S3Settings, TableLocation, TableNotFoundError
 from coinstream.s3.sinks.delta_batches import IdempotentBatchWrite
 from coinstream.s3.sinks.fault_point import fault_point_from_env
 from coinstream.s3.sinks.storage import SinkStorage, s3_section

@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING
 import structlog
 
 from coinstream.core import ComponentContext
-from coinstream.s3.bucket import ensure_bucket
-from coinstream.s3.credentials import resolve_credentials
-from coinstream.s3.errors import TableLocationError
-from coinstream.s3.location import TableLocation, table_location
-from coinstream.s3.settings import S3Settings
+from coinstream.lake import (
+    S3Settings,
+    TableLocation,
+    TableLocationError,
+    ensure_bucket,
+    resolve_credentials,
+    table_location,
+)
 from coinstream.s3.spark_conf import runtime_s3a_conf, session_conf
 
 if TYPE_CHECKING:

@@ -6,10 +6,10 @@ import socket
 
 import pytest
 
-from coinstream.s3.bucket import ensure_bucket
-from coinstream.s3.credentials import AwsCredentials
-from coinstream.s3.errors import S3SetupError
-from coinstream.s3.settings import S3Settings
+from coinstream.lake.bucket import ensure_bucket
+from coinstream.lake.credentials import AwsCredentials
+from coinstream.lake.errors import S3SetupError
+from coinstream.lake.settings import S3Settings
 
 
 def closed_port() -> int:
@@ -26,11 +26,6 @@ def test_nothing_listening_at_the_endpoint_is_reported_with_the_fix():
     assert "[s3] endpoint_url" in str(raised.value)
 
 
-def test_no_credentials_says_how_to_provide_them(monkeypatch, tmp_path):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+def test_no_credentials_says_how_to_provide_them(no_aws_credentials):
     with pytest.raises(S3SetupError, match=r"export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"):
         ensure_bucket(S3Settings(endpoint_url="http://127.0.0.1:1"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from coinstream.s3.errors import TableLocationError
-from coinstream.s3.location import parse_location, table_location
-from coinstream.s3.settings import S3Settings
+from coinstream.lake.errors import TableLocationError
+from coinstream.lake.location import parse_location, table_location
+from coinstream.lake.settings import S3Settings
 
 
 def test_a_table_name_lands_under_the_bucket_and_prefix():

@@ -5,19 +5,19 @@ from __future__ import annotations
 import pytest
 
 from coinstream.core import ConfigError, PluginHost, parse_pipeline
-from coinstream.s3 import S3Settings
+from coinstream.lake import S3Settings
 
 
 @pytest.fixture
 def registry():
-    return PluginHost(allowed=["s3"]).registry
+    return PluginHost(allowed=["lake"]).registry
 
 
 def test_the_plugin_registers_the_s3_section(registry):
     section = registry.section("s3")
     assert section is not None
     assert section.model is S3Settings
-    assert section.provider.distribution == "coinstream-sink-s3"
+    assert section.provider.distribution == "coinstream-lake"
 
 
 def test_a_local_endpoint_section_validates(registry):

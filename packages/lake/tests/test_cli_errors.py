@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from coinstream.s3 import cli
-from coinstream.s3.errors import S3SetupError
+from coinstream.lake import cli
+from coinstream.lake.errors import S3SetupError
 
 
 def test_a_secret_quoted_in_an_error_is_not_printed(monkeypatch):
