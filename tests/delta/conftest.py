@@ -28,7 +28,7 @@ from coinstream.spark.processor import Processor, ProcessorOptions, ProcessorRep
 from coinstream.spark.session import build_session
 from coinstream.spark.settings import SparkSettings
 
-from .pipelines import pipeline_document
+from ..pipelines import pipeline_document
 from .topics import private_topics
 
 _AWS_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")

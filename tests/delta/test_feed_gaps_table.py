@@ -9,8 +9,8 @@ from confluent_kafka import Producer
 from coinstream.core import FeedGap
 from coinstream.core.kafka import FeedGapAvroCodec, producer_config
 
-from .test_tables import FULL_TRANSFORMS
-from .trades import numbered
+from ..pipelines import FULL_TRANSFORMS
+from ..trades import valid_trades
 
 pytestmark = [pytest.mark.spark, pytest.mark.stack]
 
@@ -34,7 +34,7 @@ def gap(start_s: float, end_s: float, reason: str, gap_id: str = "") -> FeedGap:
 
 
 def test_the_feed_gaps_table_keeps_one_row_per_gap_and_the_widest_end(run_pipeline, produce, kafka_settings, lake):
-    produce(numbered(3))  # the processor needs the trades topic's schema; the trades go through no feed_gaps sink
+    produce(valid_trades(3))  # the processor needs the trades topic's schema; the trades go through no feed_gaps sink
     killed, dropped = gap(0, 12.5, "ingestor killed"), gap(30, 31, "connection lost")
     send_gaps(kafka_settings, [killed, dropped, killed])               # a gap re-sent from the spool
 

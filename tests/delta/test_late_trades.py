@@ -5,21 +5,17 @@ a copy older than the deduplication's memory is found in the table instead of wr
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
 
 import pytest
 
-from .test_tables import FULL_TRANSFORMS, TRADE_TYPES, spark_schema
-from .trades import T0, numbered, trade
+from ..pipelines import FULL_TRANSFORMS
+from ..trades import iso, trade, valid_trades
+from .test_tables import TRADE_TYPES, spark_schema
 
 pytestmark = [pytest.mark.spark, pytest.mark.stack]
 
 ROW_TABLES = ("trades", "quarantine", "late_trades")
 SINKS = [{"name": "delta", "input": stream} for stream in (*ROW_TABLES, "ohlcv_1m")]
-
-
-def iso(seconds: float) -> str:
-    return datetime.fromtimestamp(T0.timestamp() + seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def ids(lake, table: str) -> list[str]:
@@ -32,7 +28,7 @@ def sink_figure(report, stream: str, name: str) -> int:
 
 def test_every_trade_lands_in_exactly_one_row_table_and_a_late_one_says_how_late(run_pipeline, produce, spark, lake,
                                                                                    lake_s3):
-    on_time = numbered(60, spacing_s=1.0)
+    on_time = valid_trades(60, spacing_s=1.0)
     late = [trade("late-1", 10.0, ingest_delay_s=12 * 60 + 3), trade("late-2", 20.0, ingest_delay_s=5400)]
     invalid = trade("bad-size", 5.0, size=-2.0)
     produce([*on_time, *late, invalid, on_time[0], late[0]])          # and a re-sent copy of two of them
@@ -78,7 +74,7 @@ def test_a_late_copy_of_a_trade_already_in_trades_is_a_duplicate_not_a_late_trad
 
 def test_a_copy_older_than_the_deduplication_memory_is_found_in_the_table_not_written_twice(run_pipeline, produce,
                                                                                             lake):
-    trades = numbered(50, prefix="o", spacing_s=1.0)
+    trades = valid_trades(50, prefix="o", spacing_s=1.0)
     produce(trades)
     run_pipeline(FULL_TRANSFORMS, SINKS[:1], name="old")
     # A new query over the same topic and table (its state knows no trade_id), e.g. a renamed sink: every

@@ -23,9 +23,8 @@ import tomli_w
 from coinstream.lake.errors import TableNotFoundError
 from coinstream.s3.sinks.tagged_append import tagged_batch
 
-from .pipelines import pipeline_document
-from .test_tables import FULL_TRANSFORMS
-from .trades import numbered
+from ..pipelines import FULL_TRANSFORMS, pipeline_document
+from ..trades import valid_trades
 
 pytestmark = [pytest.mark.spark, pytest.mark.stack]
 
@@ -91,7 +90,7 @@ def assert_each_trade_once(lake, trades) -> None:
 @pytest.mark.parametrize("table", ["trades", "ohlcv_1m"])
 def test_killed_between_the_delta_commit_and_the_checkpoint_commit_then_restarted_lands_every_trade_once(
         table, produce, kafka_settings, lake_s3, lake, tmp_path, aws_environment):
-    trades = numbered(TRADES, prefix="f", spacing_s=0.05)      # 150 s of trades: three one-minute windows
+    trades = valid_trades(TRADES, prefix="f", spacing_s=0.05)      # 150 s of trades: three one-minute windows
     produce(trades)
     pipeline_file = write_pipeline("fault", kafka_settings, lake_s3, tmp_path, batch_size=600)   # 5 batches
     log = tmp_path / "processor.log"
@@ -124,7 +123,7 @@ def test_killed_between_the_delta_commit_and_the_checkpoint_commit_then_restarte
 @pytest.mark.faults
 def test_sigkill_at_a_random_point_mid_stream_then_restart_lands_every_trade_exactly_once(
         produce, kafka_settings, lake_s3, lake, tmp_path, aws_environment):
-    trades = numbered(TRADES, prefix="k", spacing_s=0.05)
+    trades = valid_trades(TRADES, prefix="k", spacing_s=0.05)
     produce(trades)
     pipeline_file = write_pipeline("killed", kafka_settings, lake_s3, tmp_path, batch_size=250)
     log = tmp_path / "processor.log"

@@ -61,9 +61,9 @@ def test_a_wrong_secret_is_denied_without_showing_it(stack_s3, local_stack):
 
 @pytest.mark.spark
 def test_the_processor_stops_with_the_bucket_error_before_any_query(run_pipeline, produce, stack_s3):
-    from .trades import numbered
+    from ..trades import valid_trades
 
-    produce(numbered(5))
+    produce(valid_trades(5))
     missing = stack_s3.model_copy(update={"bucket": f"missing-{uuid.uuid4().hex[:8]}"})
     with pytest.raises(ProcessorError) as raised:
         run_pipeline([], [{"name": "delta", "input": "trades"}], s3=missing)

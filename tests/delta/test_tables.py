@@ -9,17 +9,11 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from .trades import numbered, trade
+from ..pipelines import FULL_TRANSFORMS
+from ..trades import trade, valid_trades
 
 pytestmark = [pytest.mark.spark, pytest.mark.stack]
 
-FULL_TRANSFORMS = [
-    {"name": "validate"},
-    {"name": "deduplicate", "watermark": "10 minutes"},
-    {"name": "enrich"},
-    {"name": "ohlcv"},
-    {"name": "exchange_stats"},
-]
 ALL_TABLES = [{"name": "delta", "input": stream} for stream in ("trades", "ohlcv_1m", "exchange_stats", "quarantine")]
 
 TRADE_TYPES = [("trade_id", "string"), ("ticker", "string"), ("base_currency", "string"),
@@ -58,7 +52,7 @@ def expected_bars(trades) -> dict[tuple, dict]:
 
 def test_every_trade_lands_once_in_each_table_with_the_documented_schema(run_pipeline, produce, spark, lake,
                                                                           lake_s3):
-    valid = numbered(400, spacing_s=0.5)                       # 200 s: four one-minute windows
+    valid = valid_trades(400, spacing_s=0.5)                       # 200 s: four one-minute windows
     invalid = trade("bad-price", 10.0, price=-1.0)
     produce([*valid, invalid])
 
@@ -118,7 +112,7 @@ def test_every_trade_lands_once_in_each_table_with_the_documented_schema(run_pip
 
 
 def test_a_second_run_adds_only_the_new_trades_and_updates_the_open_bar(run_pipeline, produce, spark, lake):
-    first = numbered(40, prefix="a", spacing_s=1.0)            # T0 .. T0+39 s: one window per ticker/exchange
+    first = valid_trades(40, prefix="a", spacing_s=1.0)            # T0 .. T0+39 s: one window per ticker/exchange
     produce(first)
     run_pipeline(FULL_TRANSFORMS, ALL_TABLES[:2], name="rerun")
     later = [trade("b000001", 50.0, price=250.0, ticker="btcusdt", exchange="binance")]

@@ -10,9 +10,9 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from coinstream.core import Trade, trade_schema_str
 from coinstream.core.kafka import SchemaRegistryUnavailableError, TradeAvroCodec, decode_wire_header
-from coinstream.core.kafka.avro import schema_registry_client, trades_subject
+from coinstream.core.kafka.avro import schema_registry_client
 
-from .trades import numbered_trades
+from ..trades import sequenced_trades
 
 pytestmark = pytest.mark.stack
 
@@ -26,7 +26,7 @@ def evolved_schema(extra_field: dict) -> str:
 def test_trade_round_trips_through_the_registry(kafka_settings):
     registry = schema_registry_client(kafka_settings)
     codec = TradeAvroCodec.for_kafka(kafka_settings, registry=registry)
-    trade = numbered_trades(1)[0]
+    trade = sequenced_trades(1)[0]
 
     payload = codec.encode(trade)
 
@@ -39,12 +39,11 @@ def test_trade_round_trips_through_the_registry(kafka_settings):
 
 def test_a_backward_compatible_change_is_accepted_and_old_records_still_decode(kafka_settings):
     registry = schema_registry_client(kafka_settings)
-    subject = trades_subject(kafka_settings.trades_topic)
-    v1 = TradeAvroCodec(registry, subject)
-    registry.set_compatibility(subject_name=subject, level="BACKWARD")
-    old_payload = v1.encode(numbered_trades(1)[0])
+    v1 = TradeAvroCodec.for_kafka(kafka_settings, registry=registry)
+    registry.set_compatibility(subject_name=v1.subject, level="BACKWARD")
+    old_payload = v1.encode(sequenced_trades(1)[0])
 
-    v2 = TradeAvroCodec(registry, subject, evolved_schema(
+    v2 = TradeAvroCodec.for_kafka(kafka_settings, registry=registry, schema_str=evolved_schema(
         {"name": "venue_type", "type": ["null", "string"], "default": None}))
 
     assert v2.schema_id != v1.schema_id
@@ -55,12 +54,12 @@ def test_a_backward_compatible_change_is_accepted_and_old_records_still_decode(k
 
 def test_a_breaking_change_is_refused_with_a_clear_error(kafka_settings):
     registry = schema_registry_client(kafka_settings)
-    subject = trades_subject(kafka_settings.trades_topic)
-    TradeAvroCodec(registry, subject)
+    subject = TradeAvroCodec.for_kafka(kafka_settings, registry=registry).subject
     registry.set_compatibility(subject_name=subject, level="BACKWARD")
 
     with pytest.raises(SchemaRegistryUnavailableError) as raised:
-        TradeAvroCodec(registry, subject, evolved_schema({"name": "venue_type", "type": "string"}))
+        TradeAvroCodec.for_kafka(kafka_settings, registry=registry,
+                                 schema_str=evolved_schema({"name": "venue_type", "type": "string"}))
 
     assert f"refused the Trade schema for subject {subject!r} as incompatible" in str(raised.value)
     assert "BACKWARD-compatibly" in str(raised.value)
@@ -75,5 +74,5 @@ def test_an_unreachable_registry_says_how_to_fix_it(kafka_settings):
 
 def test_decoding_restores_the_python_type(kafka_settings):
     codec = TradeAvroCodec.for_kafka(kafka_settings)
-    trade = numbered_trades(3)[2]
+    trade = sequenced_trades(3)[2]
     assert isinstance(codec.decode(codec.encode(trade)), Trade)

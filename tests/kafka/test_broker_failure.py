@@ -10,7 +10,7 @@ from confluent_kafka.admin import AdminClient
 
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
 
-from .trades import numbered_trades
+from ..trades import sequenced_trades
 
 pytestmark = [pytest.mark.stack, pytest.mark.faults]
 
@@ -22,7 +22,7 @@ def test_sigkill_of_one_broker_loses_no_acknowledged_record(local_stack, kafka_s
     ensure_topics(AdminClient(admin_config(kafka_settings)), pipeline_topics(kafka_settings))
     codec = TradeAvroCodec.for_kafka(kafka_settings)
     producer = TradeProducer(kafka_settings, codec)
-    trades = numbered_trades(TOTAL, session="broker-kill")
+    trades = sequenced_trades(TOTAL, session="broker-kill")
     consumed: list = []
 
     def consume() -> None:

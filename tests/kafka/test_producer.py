@@ -10,7 +10,7 @@ from confluent_kafka.admin import AdminClient
 from coinstream.core import DeadLetter
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
 
-from .trades import numbered_trades
+from ..trades import sequenced_trades
 
 pytestmark = pytest.mark.stack
 
@@ -23,7 +23,7 @@ def make_producer(settings) -> tuple[TradeProducer, TradeAvroCodec]:
 
 def test_100k_trades_are_all_acknowledged_and_read_back_in_order_per_key(kafka_settings, read_back):
     producer, codec = make_producer(kafka_settings)
-    trades = numbered_trades(100_000)
+    trades = sequenced_trades(100_000)
 
     for start in range(0, len(trades), 5_000):
         producer.send(trades[start:start + 5_000])
@@ -51,7 +51,7 @@ def test_dead_letters_carry_the_raw_input_and_the_reason_in_headers(kafka_settin
                         raw=b'{"messageType":"A","data":["T","btcusd","2026-09-06T03:55:54+00:00","gdax",1,-3.0]}',
                         session_id="s-42", frame_sequence=17, received_time=1_788_000_000_000_000)
 
-    producer.send([letter, *numbered_trades(2)])
+    producer.send([letter, *sequenced_trades(2)])
     assert producer.flush(60) == 0
 
     assert producer.stats.dead_letters_acked == 1 and producer.stats.trades_acked == 2

@@ -12,13 +12,14 @@ from confluent_kafka import Producer
 
 from coinstream.core import KafkaSettings, PluginHost, Provider, parse_pipeline
 from coinstream.spark import plugin as spark_plugin
-
-from ..delta.topics import private_topics
 from coinstream.spark.__about__ import __version__
 from coinstream.spark.jars import ensure_jars
 from coinstream.spark.processor import Processor, ProcessorOptions, ProcessorReport
 from coinstream.spark.session import build_session
 from coinstream.spark.settings import SparkSettings
+
+from ..delta.topics import private_topics
+from ..pipelines import pipeline_document
 
 
 @pytest.fixture(scope="package")
@@ -66,13 +67,7 @@ class PipelineRunner:
     def __call__(self, transforms: list[dict[str, Any]], sinks: list[dict[str, Any]],
                  spark_settings: dict[str, Any] | None = None, name: str = "t",
                  options: ProcessorOptions | None = None) -> ProcessorReport:
-        raw = {
-            "pipeline": {"name": name},
-            "kafka": self.kafka.model_dump(mode="json", exclude_none=True),
-            "spark": {"master": "local[2]", "checkpoint_location": str(self.checkpoints), **(spark_settings or {})},
-            "transforms": transforms,
-            "sinks": sinks,
-        }
+        raw = pipeline_document(name, self.kafka, None, self.checkpoints, transforms, sinks, spark_settings)
         pipeline = parse_pipeline(raw, self.host.registry)
         processor = Processor(pipeline, self.host.hook, options or ProcessorOptions(available_now=True),
                               spark=self.spark)

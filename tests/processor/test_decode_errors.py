@@ -9,7 +9,7 @@ import pytest
 from coinstream.spark.processor import ProcessorError
 from coinstream.spark.writer_schemas import UnreadableSchemaError
 
-from .trades import trade
+from ..trades import trade
 
 pytestmark = [pytest.mark.spark, pytest.mark.stack]
 

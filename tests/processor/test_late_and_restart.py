@@ -9,16 +9,12 @@ import pytest
 from coinstream.spark.processor import ProcessorOptions
 from coinstream.spark.sinks.memory import memory_batches, memory_rows
 
-from .pipelines import FULL_TRANSFORMS
-from .trades import at, trade
+from ..pipelines import FULL_TRANSFORMS
+from ..trades import at, iso, trade
 
 pytestmark = [pytest.mark.spark, pytest.mark.stack]
 
 DEDUP = [{"name": "validate"}, {"name": "deduplicate", "watermark": "10 minutes"}]
-
-
-def iso(seconds: float) -> str:
-    return at(seconds).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def test_a_trade_later_than_the_watermark_lands_in_late_trades_with_how_late_it_was(run_pipeline, produce):
@@ -27,8 +23,8 @@ def test_a_trade_later_than_the_watermark_lands_in_late_trades_with_how_late_it_
              {"name": "memory", "input": "ohlcv_1m", "table": "late_test_bars", "output_mode": "update"}]
     produce([
         trade("a1", 0), trade("a2", 60),
-        trade("slow", 30, ingest_seconds=30 + 9 * 60),      # reached the ingestor 9 min late: on time
-        trade("late", 0, ingest_seconds=12 * 60 + 3),       # 12 min 3 s late: beyond the 10-minute watermark
+        trade("slow", 30, ingest_delay_s=9 * 60),           # reached the ingestor 9 min late: on time
+        trade("late", 0, ingest_delay_s=12 * 60 + 3),       # 12 min 3 s late: beyond the 10-minute watermark
         trade("a1", 0),                                     # a re-sent copy: a duplicate, in no table
     ])
 

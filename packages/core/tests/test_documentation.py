@@ -53,3 +53,9 @@ def test_every_core_config_key_and_its_variable_is_documented(key, variable):
     assert f"`{key}`" in README
     if variable:
         assert f"`{variable}`" in README
+
+
+def test_the_readme_quotes_the_example_source_as_it_is():
+    """The README's source example is the file a test runs (tests/plugins/test_example_source.py), not a copy."""
+    example = Path(__file__).parents[1] / "examples" / "acme-source" / "acme_coinstream" / "plugin.py"
+    assert f"```python\n{example.read_text(encoding='utf-8')}```\n" in README

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import time
 
 import pytest
 import structlog
@@ -165,15 +164,14 @@ def test_lines_without_secrets_are_left_alone(line):
     assert redact_text(line) == line
 
 
-@pytest.mark.parametrize("line", [
-    "a." * 6_000,  # every letter a word boundary
-    "x" * 24_000,  # a base64 blob
-    'password="' + "\\\\" * 36 + "\\",  # backslashes, and no closing quote
+@pytest.mark.parametrize(("line", "redacted"), [
+    ("a." * 6_000, "a." * 6_000),  # every letter a word boundary
+    ("x" * 24_000, "x" * 24_000),  # a base64 blob
+    ('password="' + "\\\\" * 36 + "\\", 'password="***"'),  # backslashes, and no closing quote
 ])
-def test_a_long_line_is_redacted_without_backtracking(line):
-    started = time.perf_counter()
-    redact_text(line)
-    assert time.perf_counter() - started < 1  # a few ms; seconds to minutes when a pattern backtracks
+@pytest.mark.timeout(30, method="thread")  # a few ms; minutes when a pattern backtracks (C code: no signal gets in)
+def test_a_long_line_is_redacted_without_backtracking(line, redacted):
+    assert redact_text(line) == redacted
 
 
 def test_a_registered_secret_is_redacted_in_its_json_escaped_forms_too():

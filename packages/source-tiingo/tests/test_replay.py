@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import orjson
 import pytest
 from coinstream.core import DeadLetter, FeedGap, Trade, derive_trade_id
-from coinstream.tiingo import build_source
+from coinstream.tiingo import build_source, replay
 from coinstream.tiingo.recording import RecordedFrame, RecordedSession, RecordingError, read_recording
 from coinstream.tiingo.simulator import FaultPlan
 from structlog.testing import capture_logs
@@ -53,7 +53,26 @@ async def test_simulator_recording_replays_deterministically(
     assert [r.trade_id for r in first] == [r.trade_id for r in second]  # type: ignore[attr-defined]
 
 
-async def test_replay_speed_paces_by_recorded_time(tmp_path: Path) -> None:
+class FakeClock:
+    """The replay's monotonic clock and sleep: a sleep moves the clock on at once and is recorded."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.slept.append(round(seconds, 6))
+            self.now += seconds
+
+
+async def test_replay_speed_paces_by_recorded_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(replay, "time", SimpleNamespace(monotonic=clock.monotonic))
+    monkeypatch.setattr(replay, "asyncio", SimpleNamespace(sleep=clock.sleep))
     path = tmp_path / "paced.jsonl"
     trade = (
         b'{"messageType":"A","service":"crypto_data","data":["T","btcusd","2026-09-06T03:55:54.366000+00:00",'
@@ -62,9 +81,8 @@ async def test_replay_speed_paces_by_recorded_time(tmp_path: Path) -> None:
     lines = [orjson.dumps({"type": "session", "session_id": "s1", "started_us": 0})]
     lines += [orjson.dumps({"t": 1_000_000 * second, "f": trade.decode()}) for second in range(3)]
     path.write_bytes(b"\n".join(lines) + b"\n")
-    started = time.monotonic()
-    records = await _replay(path, replay_speed=10.0)  # 2 recorded seconds at 10x: at least 0.2 s
-    assert time.monotonic() - started >= 0.2
+    records = await _replay(path, replay_speed=10.0)  # frames 1 s apart at 10x: 0.1 s between them
+    assert clock.slept == [0.1, 0.1]
     assert [(r.ingest_time, r.trade_id) for r in records] == [  # type: ignore[union-attr]
         (1_000_000 * n, derive_trade_id("tiingo", "s1", n)) for n in range(3)
     ]

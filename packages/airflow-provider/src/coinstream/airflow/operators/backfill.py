@@ -27,7 +27,7 @@ from coinstream.airflow.feed_gaps import (
 )
 from coinstream.airflow.hooks.delta import DeltaTableHook, DeltaTableNotFoundError
 from coinstream.airflow.hooks.tiingo import TiingoHook
-from coinstream.airflow.operators.bounds import duration_seconds
+from coinstream.airflow.arguments import duration_seconds, non_empty
 from coinstream.lake import delta_rs_uri
 
 from airflow.sdk import BaseOperator, Context
@@ -147,8 +147,7 @@ class TiingoBackfillOperator(BaseOperator):
             if "{{" not in ticker and not _TICKER.match(ticker):
                 raise ValueError(f"tickers: {ticker!r} is not a Tiingo ticker; use lower case like 'btcusd'")
         frequency_delta(resample_freq)
-        if not table:
-            raise ValueError("table is empty; pass a Delta table URI such as s3a://coinstream/ohlcv_backfill")
+        non_empty(table, "table", "a Delta table URI such as s3a://coinstream/ohlcv_backfill")
         self.tickers = tickers
         self.from_date = from_date
         self.to_date = to_date

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import structlog
+from coinstream.airflow.arguments import non_empty, whole_number
 from coinstream.airflow.command_runner import CommandRunner, coinstream_executable
 from coinstream.airflow.hooks.delta import DeltaTableHook
 from coinstream.airflow.hooks.s3 import s3_access
@@ -40,8 +41,7 @@ class DeltaMaintenanceOperator(BaseOperator):
     def __init__(self, *, table: str, pipeline: str | None = None, arguments: list[str] | None = None,
                  aws_conn_id: str | None = None, coinstream_bin: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not table:
-            raise ValueError("table is empty; pass the table's URI, e.g. s3a://coinstream/trades")
+        non_empty(table, "table", "the table's URI, e.g. s3a://coinstream/trades")
         self.table = table
         self.pipeline = pipeline
         self.arguments = list(arguments or [])
@@ -96,9 +96,7 @@ class DeltaOptimizeOperator(DeltaMaintenanceOperator):
     def __init__(self, *, zorder_by: list[str] | None = None, target_size_mb: int | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if target_size_mb is not None and (isinstance(target_size_mb, bool) or not isinstance(target_size_mb, int)
-                                           or target_size_mb < 1):
-            raise ValueError(f"target_size_mb={target_size_mb!r} must be a positive integer (megabytes)")
+        whole_number(target_size_mb, "target_size_mb", unit="megabytes")
         self.zorder_by = None if zorder_by is None else list(zorder_by)
         self.target_size_mb = target_size_mb
 
@@ -121,12 +119,10 @@ class DeltaVacuumOperator(DeltaMaintenanceOperator):
 
     def __init__(self, *, retention_hours: int | None = None, dry_run: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if retention_hours is not None and (isinstance(retention_hours, bool) or not isinstance(retention_hours, int)
-                                            or retention_hours < MIN_RETENTION_HOURS):
-            raise ValueError(
-                f"retention_hours={retention_hours!r} is below Delta's safe minimum of {MIN_RETENTION_HOURS} h "
-                "(7 days): readers and time travel could lose files; pass at least 168, or None for the table's "
-                "own delta.deletedFileRetentionDuration")
+        whole_number(retention_hours, "retention_hours", minimum=MIN_RETENTION_HOURS, refusal=(
+            f"retention_hours={retention_hours!r} is below Delta's safe minimum of {MIN_RETENTION_HOURS} h "
+            "(7 days): readers and time travel could lose files; pass at least 168, or None for the table's "
+            "own delta.deletedFileRetentionDuration"))
         self.retention_hours = retention_hours
         self.dry_run = dry_run
 

@@ -12,7 +12,7 @@ from typing import Any
 import structlog
 from coinstream.airflow.hooks.kafka import CoinstreamKafkaHook
 from coinstream.airflow.hooks.tiingo import TiingoHook
-from coinstream.airflow.operators.bounds import duration_seconds
+from coinstream.airflow.arguments import duration_seconds, non_empty, whole_number
 from coinstream.core import ConfigError, PluginHost, SourceFatalError, load_pipeline
 from coinstream.core.ingest import IngestOptions, Ingestor
 from coinstream.core.kafka import TopicMismatchError
@@ -42,12 +42,9 @@ class CoinstreamIngestOperator(BaseOperator):
                  tiingo_conn_id: str | None = TiingoHook.default_conn_name, kafka_conn_id: str | None = None,
                  metrics_interval: float = 5.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not pipeline:
-            raise ValueError("pipeline is empty; pass the path of the pipeline TOML, e.g. /opt/coinstream/local.toml")
+        non_empty(pipeline, "pipeline", "the path of the pipeline TOML, e.g. /opt/coinstream/local.toml")
         self.duration_s = duration_seconds(duration)
-        if max_trades is not None and (isinstance(max_trades, bool) or not isinstance(max_trades, int)
-                                       or max_trades < 1):
-            raise ValueError(f"max_trades={max_trades!r} must be a positive integer")
+        whole_number(max_trades, "max_trades")
         if self.duration_s is None and max_trades is None:
             raise ValueError("the ingestor would never stop: an Airflow task must end, so pass duration= "
                              "(seconds or a timedelta) and/or max_trades=")

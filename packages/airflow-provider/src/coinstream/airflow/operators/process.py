@@ -12,7 +12,7 @@ from coinstream.airflow import spark_driver
 from coinstream.airflow.command_runner import CommandResult, CommandRunner, coinstream_executable
 from coinstream.airflow.hooks.kafka import CoinstreamKafkaHook
 from coinstream.airflow.hooks.s3 import s3_access
-from coinstream.airflow.operators.bounds import duration_seconds
+from coinstream.airflow.arguments import duration_seconds, non_empty
 
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
@@ -59,8 +59,7 @@ class CoinstreamProcessOperator(BaseOperator):
                  deploy_mode: Literal["client", "cluster"] = "client", spark_submit_conf: dict[str, str] | None = None,
                  spark_submit_bin: str = "spark-submit", coinstream_bin: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not pipeline:
-            raise ValueError("pipeline is empty; pass the path of the pipeline TOML")
+        non_empty(pipeline, "pipeline", "the path of the pipeline TOML")
         self.duration_s = duration_seconds(duration)
         if not until_caught_up and self.duration_s is None:
             raise ValueError("the processor would never stop: an Airflow task must end, so pass until_caught_up=True "

@@ -9,7 +9,7 @@ from typing import Any
 import structlog
 from coinstream.airflow.delta_quality import QualityConfigurationError, QualityExpectations, check_table
 from coinstream.airflow.hooks.delta import DeltaTableHook, DeltaTableNotFoundError
-from coinstream.airflow.operators.bounds import duration_seconds
+from coinstream.airflow.arguments import duration_seconds, non_empty, whole_number
 
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowFailException
@@ -40,10 +40,8 @@ class DeltaQualityCheckOperator(BaseOperator):
                  max_age: float | timedelta | None = None, where: str | None = None,
                  aws_conn_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not table:
-            raise ValueError("table is empty; pass the table's URI, e.g. s3a://coinstream/trades")
-        if min_rows is not None and (isinstance(min_rows, bool) or not isinstance(min_rows, int) or min_rows < 0):
-            raise ValueError(f"min_rows={min_rows!r} must be a non-negative integer")
+        non_empty(table, "table", "the table's URI, e.g. s3a://coinstream/trades")
+        whole_number(min_rows, "min_rows", minimum=0)
         seconds = duration_seconds(max_age, "max_age")
         if (freshness_column is None) != (seconds is None):
             raise ValueError("freshness needs both freshness_column= (a timestamp column) and max_age= "

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import structlog
+from coinstream.airflow.arguments import non_empty, whole_number
 from coinstream.airflow.hooks.kafka import CoinstreamKafkaHook, ConsumerLag
 from coinstream.airflow.hooks.s3 import s3_access
 from coinstream.airflow.spark_checkpoint import CheckpointError, committed_offsets
@@ -34,10 +35,8 @@ class ConsumerLagSensor(BaseSensorOperator):
                  kafka_conn_id: str = CoinstreamKafkaHook.default_conn_name, aws_conn_id: str | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not topic:
-            raise ValueError("topic is empty; pass the topic the reader consumes, e.g. crypto.trades.v1")
-        if isinstance(max_lag, bool) or not isinstance(max_lag, int) or max_lag < 0:
-            raise ValueError(f"max_lag={max_lag!r} must be a non-negative integer (records behind)")
+        non_empty(topic, "topic", "the topic the reader consumes, e.g. crypto.trades.v1")
+        whole_number(max_lag, "max_lag", minimum=0, unit="records behind", optional=False)
         if (group_id is None) == (checkpoint is None):
             raise ValueError("pass exactly one reader: group_id= (a consumer group) or checkpoint= (a Spark "
                              f"query's checkpoint folder); got group_id={group_id!r}, checkpoint={checkpoint!r}")

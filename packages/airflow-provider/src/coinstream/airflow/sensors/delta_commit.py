@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
+from coinstream.airflow.arguments import non_empty
 from coinstream.airflow.hooks.delta import DeltaCommit, DeltaTableHook
 from coinstream.airflow.triggers.delta_commit import DeltaCommitTrigger
 
@@ -49,8 +50,7 @@ class DeltaCommitSensor(BaseSensorOperator):
     def __init__(self, *, table: str, newer_than: datetime | str, aws_conn_id: str | None = None,
                  deferrable: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not table:
-            raise ValueError("table is empty; pass the table's URI, e.g. s3a://coinstream/trades")
+        non_empty(table, "table", "the table's URI, e.g. s3a://coinstream/trades")
         if isinstance(newer_than, datetime) or "{{" not in str(newer_than):
             parse_moment(newer_than)
         self.table = table

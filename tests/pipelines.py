@@ -1,12 +1,23 @@
-"""Pipeline documents for the Delta tests, as their TOML would parse."""
+"""The pipelines of the processor and Delta tests, as their TOML would parse."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coinstream.core import KafkaSettings
-from coinstream.lake.settings import S3Settings
+
+if TYPE_CHECKING:  # the processor tests run without coinstream-lake
+    from coinstream.lake import S3Settings
+
+# validate -> deduplicate -> enrich, then both aggregations: every built-in transform, in the documented order.
+FULL_TRANSFORMS = [
+    {"name": "validate"},
+    {"name": "deduplicate", "watermark": "10 minutes"},
+    {"name": "enrich"},
+    {"name": "ohlcv"},             # trades -> ohlcv_1m
+    {"name": "exchange_stats"},    # trades -> exchange_stats
+]
 
 
 def pipeline_document(name: str, kafka: KafkaSettings, s3: S3Settings | None, checkpoints: Path,
