@@ -129,7 +129,7 @@ def run_transforms(spark, host: PluginHost, tmp_path: Path) -> Callable[..., Str
         pipeline = parse_pipeline({"pipeline": {"name": "spark-tier"}, "transforms": transforms,
                                    "sinks": [{"name": "memory"}]}, host.registry)
         routes = plan_streams(pipeline.transforms, pipeline.sinks)
-        built = [component.build() for component in pipeline.transforms]
+        built = [pipeline.build(component) for component in pipeline.transforms]
         folder = tmp_path / f"run-{next(runs)}"
         for rows in batches:
             spark.createDataFrame(list(rows), trade_schema()).coalesce(1).write.mode("append").parquet(
