@@ -8,7 +8,8 @@ from coinstream.core.registry import CommandRegistrar
 
 @hookimpl
 def register_commands(register: CommandRegistrar) -> None:
-    """Register ``plugins``, ``config``, ``ingest`` and ``stack``: the commands core itself provides."""
+    """Called once when the CLI loads its plugins; registers ``plugins``, ``config`` and ``ingest``,
+    the commands core itself provides."""
     from coinstream.core.cli.config_command import config_group
     from coinstream.core.cli.plugins_command import plugins_command
     from coinstream.core.ingest.command import ingest_command
@@ -16,8 +17,3 @@ def register_commands(register: CommandRegistrar) -> None:
     register(plugins_command)
     register(config_group)
     register(ingest_command)
-    try:
-        from coinstream.core.cli.stack_command import stack
-    except ImportError:  # the stack manager is optional tooling; without it there is no `coinstream stack`
-        return
-    register(stack)
