@@ -1,16 +1,24 @@
-"""The pipeline TOML for the local stack, and the S3 credentials kept beside it (never in it)."""
+"""The pipeline TOML for the local stack, and the S3 credentials kept beside it (never in it).
+
+Each section is checked by the model of the package that reads it: ``[s3]`` by coinstream-sink-s3's
+``S3Settings``, so a key the sinks do not know can never be written here.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import tomli_w
+
 from coinstream.devstack.endpoints import StackEndpoints
 from coinstream.devstack.kafka_cluster import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR
 from coinstream.devstack.paths import StackPaths
+from coinstream.s3 import S3Settings
 
 
 def pipeline_toml(endpoints: StackEndpoints) -> str:
+    """The pipeline file ``coinstream stack up`` writes: the stack's Kafka, registry and S3 endpoints."""
     return f"""\
 # Written by `coinstream stack up` for the local stack; S3 credentials are in s3-credentials.env.
 [pipeline]
@@ -22,12 +30,14 @@ schema_registry_url = "{endpoints.schema_registry_url}"
 replication_factor = {REPLICATION_FACTOR}
 min_insync_replicas = {MIN_INSYNC_REPLICAS}
 
-[s3]
-endpoint_url = "{endpoints.s3_endpoint_url}"
-bucket = "{endpoints.bucket}"
-region = "{endpoints.region}"
-path_style = true
-"""
+""" + tomli_w.dumps({"s3": s3_section(endpoints)})
+
+
+def s3_section(endpoints: StackEndpoints) -> dict[str, object]:
+    """``[s3]`` for the local stack's S3 endpoint, as coinstream-sink-s3's settings model accepts it."""
+    settings = S3Settings(endpoint_url=endpoints.s3_endpoint_url, bucket=endpoints.bucket, region=endpoints.region,
+                          path_style=True)
+    return settings.model_dump(include={"endpoint_url", "bucket", "region", "path_style"})
 
 
 def write_pipeline_file(paths: StackPaths, endpoints: StackEndpoints) -> Path:
