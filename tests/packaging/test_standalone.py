@@ -1,4 +1,5 @@
-"""Each package stands alone: coinstream-core in a venv of its own, without the other packages."""
+"""Each package stands alone: coinstream-core in a venv of its own, without the other packages and without
+the development stack (coinstream-devstack)."""
 
 from __future__ import annotations
 
@@ -35,10 +36,17 @@ def test_core_alone_installs_and_lists_only_itself(tmp_path):
     names = {package["name"] for package in json.loads(installed)}
     assert "coinstream-core" in names
     assert not names & {"coinstream-source-tiingo", "coinstream-spark-transforms", "coinstream-sink-s3",
-                        "pyspark", "delta-spark", "apache-airflow"}
+                        "coinstream-devstack", "pyspark", "delta-spark", "apache-airflow", "pytest"}
+    # no development tooling in core's wheel: the stack, the Maven runner and the pytest plugin are devstack's
+    core_folder = Path(run(python, "-c", "import coinstream.core, os; print(os.path.dirname(coinstream.core.__file__))")
+                       .strip())
+    shipped = sorted(p.relative_to(core_folder).as_posix() for p in core_folder.rglob("*.py"))
+    assert "cli/main.py" in shipped and "ingest/runner.py" in shipped
+    assert [p for p in shipped if p.startswith("stack/") or p in ("maven.py", "cli/stack_command.py")
+            or "pytest" in p] == []
     # a command of a package that is not installed is a usage error naming only core's commands
     missing = subprocess.run([environment / "bin" / "coinstream", "process", "x.toml"], capture_output=True,
                              text=True, env={"PATH": f"{environment / 'bin'}", "HOME": str(tmp_path)})
     assert missing.returncode == 2
     assert "No such command 'process'." in missing.stderr
-    assert "Installed commands: config, ingest, plugins, stack." in missing.stderr
+    assert "Installed commands: config, ingest, plugins." in missing.stderr
