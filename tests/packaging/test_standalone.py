@@ -50,3 +50,26 @@ def test_core_alone_installs_and_lists_only_itself(tmp_path):
     assert missing.returncode == 2
     assert "No such command 'process'." in missing.stderr
     assert "Installed commands: config, ingest, plugins." in missing.stderr
+
+
+def test_dashboard_alone_installs_without_the_demo_and_what_it_runs(tmp_path):
+    environment = tmp_path / "dashboard-only"
+    venv.EnvBuilder(with_pip=True).create(environment)
+    python = environment / "bin" / "python"
+    run(python, "-m", "pip", "install", "-q", "--disable-pip-version-check", ROOT / "packages" / "core",
+        ROOT / "packages" / "dashboard")
+    cli_env = {"PATH": f"{environment / 'bin'}", "HOME": str(tmp_path)}
+
+    report = json.loads(run(environment / "bin" / "coinstream", "plugins", "--json", env=cli_env))
+
+    commands = {d["distribution"]: d["commands"] for d in report["distributions"]}
+    assert commands == {"coinstream-core": ["config", "ingest", "plugins"], "coinstream-dashboard": ["dashboard"]}
+    assert report["failed"] == []
+    names = {package["name"] for package in json.loads(run(python, "-m", "pip", "list", "--format=json"))}
+    assert not names & {"coinstream-devstack", "coinstream-source-tiingo", "coinstream-spark-transforms",
+                        "coinstream-sink-s3", "pyspark", "delta-spark"}
+    # the demo is coinstream-devstack's: without it `coinstream demo` is a usage error naming what is installed
+    missing = subprocess.run([environment / "bin" / "coinstream", "demo"], capture_output=True, text=True,
+                             env=cli_env)
+    assert missing.returncode == 2
+    assert "Installed commands: config, dashboard, ingest, plugins." in missing.stderr
