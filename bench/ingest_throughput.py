@@ -36,7 +36,7 @@ from pathlib import Path
 from bench_topics import delete_bench_topics
 from coinstream.core import PluginHost, parse_pipeline
 from coinstream.core.ingest import IngestOptions, Ingestor
-from coinstream.core.stack.stack import LocalStack
+from coinstream.devstack.stack import LocalStack
 
 # Where a profile's time goes, by the file a function lives in.
 CATEGORIES = (

@@ -21,7 +21,7 @@ from coinstream.core.kafka import (
     pipeline_topics,
 )
 
-pytest_plugins = ["coinstream.core.stack.pytest_plugin"]
+pytest_plugins = ["coinstream.devstack.pytest_plugin"]
 
 # Topics the tests name (fresh per test): removed after each test that made them.
 _TEST_TOPIC_PREFIXES = ("test.", "stack-test-")

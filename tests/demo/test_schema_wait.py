@@ -10,7 +10,7 @@ import pytest
 
 from coinstream.core import KafkaSettings, Trade
 from coinstream.core.kafka import TradeAvroCodec
-from coinstream.dashboard.demo.schema_wait import wait_for_trade_schema
+from coinstream.devstack.demo.schema_wait import wait_for_trade_schema
 
 pytestmark = [pytest.mark.stack]
 

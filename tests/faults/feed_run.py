@@ -17,10 +17,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from coinstream.core.stack.readiness import port_listening
-from coinstream.dashboard.demo.children import Child, start_child
-from coinstream.dashboard.demo.kafka_range import end_offsets
-from coinstream.dashboard.demo.log_follower import LogFollower
+from coinstream.devstack.demo.children import Child, start_child
+from coinstream.devstack.demo.kafka_range import end_offsets
+from coinstream.devstack.demo.log_follower import LogFollower
+from coinstream.devstack.readiness import port_listening
 
 from .feed_ledger import read_sent_log, read_sessions, settle_feed
 from .kafka_readback import TopicEnds, read_case, topic_ends

@@ -16,8 +16,8 @@ from confluent_kafka import Consumer, Message, TopicPartition
 
 from coinstream.core import FeedGap, KafkaSettings
 from coinstream.core.kafka import FeedGapAvroCodec
-from coinstream.dashboard.demo.checkpoints import PartitionOffsets
-from coinstream.dashboard.demo.kafka_range import end_offsets
+from coinstream.devstack.demo.checkpoints import PartitionOffsets
+from coinstream.devstack.demo.kafka_range import end_offsets
 
 from .feed_ledger import DeadLetterKey
 

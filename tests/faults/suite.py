@@ -15,10 +15,10 @@ from typing import Any
 import tomli_w
 
 from coinstream.core import KafkaSettings
-from coinstream.dashboard.demo.accounting import lowest
-from coinstream.dashboard.demo.checkpoints import PartitionOffsets, committed_offsets, reached
-from coinstream.dashboard.demo.children import Child, start_child
-from coinstream.dashboard.demo.log_follower import LogFollower
+from coinstream.devstack.demo.accounting import lowest
+from coinstream.devstack.demo.checkpoints import PartitionOffsets, committed_offsets, reached
+from coinstream.devstack.demo.children import Child, start_child
+from coinstream.devstack.demo.log_follower import LogFollower
 from coinstream.lake.reader import LakeReader
 from coinstream.lake.settings import S3Settings
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from coinstream.core import derive_trade_id
-from coinstream.dashboard.demo.log_follower import LogFollower
+from coinstream.devstack.demo.log_follower import LogFollower
 
 from .feed_run import FeedRun
 from .fuzz_frames import MAX_FRAME_BYTES, draw_corpus

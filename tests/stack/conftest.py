@@ -4,4 +4,4 @@ The fixture is imported rather than named in ``pytest_plugins``: pytest accepts 
 only in the top-level conftest, and this folder is collected below it.
 """
 
-from coinstream.core.stack.pytest_plugin import local_stack  # noqa: F401  (the session fixture)
+from coinstream.devstack.pytest_plugin import local_stack  # noqa: F401  (the session fixture)

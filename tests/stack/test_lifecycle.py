@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from coinstream.core.cli.stack_command import stack
-from coinstream.core.stack.readiness import port_listening
+from coinstream.devstack.readiness import port_listening
+from coinstream.devstack.stack_command import stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from coinstream.core.stack.endpoints import StackEndpoints
-from coinstream.core.stack.errors import StackError
-from coinstream.core.stack.kafka_cluster import new_cluster_id, server_properties
-from coinstream.core.stack.paths import StackPaths, find_infra_dir, resolve_paths
-from coinstream.core.stack.pipeline_file import pipeline_toml, write_credentials_file
-from coinstream.core.stack.process import ProcessRecord, is_alive
-from coinstream.core.stack.s3_signing import signed_request
+from coinstream.devstack.endpoints import StackEndpoints
+from coinstream.devstack.errors import StackError
+from coinstream.devstack.kafka_cluster import new_cluster_id, server_properties
+from coinstream.devstack.paths import StackPaths, find_infra_dir, resolve_paths
+from coinstream.devstack.pipeline_file import pipeline_toml, write_credentials_file
+from coinstream.devstack.process import ProcessRecord, is_alive
+from coinstream.devstack.s3_signing import signed_request
 
 
 def test_port_overrides_move_every_endpoint() -> None:

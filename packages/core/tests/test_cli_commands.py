@@ -34,7 +34,7 @@ def test_a_command_a_distribution_registers_is_listed_under_that_distribution(in
     text = CliRunner().invoke(main, ["plugins"]).stdout
 
     commands = {d["distribution"]: d["commands"] for d in report["distributions"]}
-    assert commands == {"acme-tools": ["replay"], "coinstream-core": ["config", "ingest", "plugins", "stack"]}
+    assert commands == {"acme-tools": ["replay"], "coinstream-core": ["config", "ingest", "plugins"]}
     assert "acme-tools 4.5.6\n  commands: replay\n" in text
     assert CliRunner().invoke(main, ["replay"]).stdout == "acme feed replayed\n"
 
@@ -47,7 +47,7 @@ def test_help_lists_only_the_commands_the_installed_plugins_register(install_dis
 
     assert result.exit_code == 0, result.output
     listed = [line.split()[0] for line in result.stdout.split("Commands:\n")[1].splitlines() if line.strip()]
-    assert listed == ["config", "ingest", "plugins", "replay", "stack"]
+    assert listed == ["config", "ingest", "plugins", "replay"]
     assert "Replay Acme's recorded feed." in result.stdout
     assert "not installed" not in result.stdout
 
@@ -59,7 +59,7 @@ def test_a_command_no_installed_plugin_registers_is_a_usage_error_naming_what_is
 
     assert result.exit_code == 2
     assert "No such command 'process'." in result.output
-    assert "Installed commands: config, ingest, plugins, stack." in result.output
+    assert "Installed commands: config, ingest, plugins." in result.output
     assert "pip install that package; `coinstream plugins` lists" in result.output
 
 

@@ -199,25 +199,3 @@ def test_cli_errors_are_redacted(capsys):
 
     echo_error(ValueError("cannot use AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG for s3"))
     assert capsys.readouterr().err == "error: cannot use AWS_SECRET_ACCESS_KEY=*** for s3\n"
-
-
-def test_stack_logs_and_stack_errors_are_printed_redacted(monkeypatch, tmp_path):
-    from click.testing import CliRunner
-
-    from coinstream.core.cli import stack_command
-    from coinstream.core.stack import StackError
-
-    monkeypatch.setenv("COINSTREAM_STACK_DIR", str(tmp_path))
-    (tmp_path / "logs").mkdir()
-    (tmp_path / "logs" / "s3.log").write_text("s3proxy started\njclouds.credential=wJalrXUtnFEMI/K7MDENG\n")
-    shown = CliRunner().invoke(stack_command.stack, ["logs", "s3", "-n", "5"])
-    assert shown.stdout == "s3proxy started\njclouds.credential=***\n"
-
-    class FailingStack:
-        def down(self) -> None:
-            raise StackError("cannot stop s3: its command line holds AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG")
-
-    monkeypatch.setattr(stack_command, "LocalStack", FailingStack)
-    failed = CliRunner().invoke(stack_command.stack, ["down"])
-    assert failed.exit_code == 1
-    assert failed.stderr == "Error: cannot stop s3: its command line holds AWS_SECRET_ACCESS_KEY=***\n"

@@ -1,8 +1,9 @@
-"""The Maven coordinates follow the installed pyspark; jars pyspark already bundles are dropped."""
+"""The Maven coordinates follow the installed pyspark; jars pyspark already bundles are dropped; without
+[spark] jars_dir the jars come from a registered provider, or the error says how to get them."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -10,9 +11,9 @@ from coinstream.spark.jars import (
     JarCoordinates,
     SparkJarsError,
     drop_bundled,
+    ensure_jars,
     installed_coordinates,
     jar_artifact,
-    resolve_folders,
 )
 
 
@@ -66,19 +67,30 @@ def test_bundled_artifacts_are_dropped_whatever_their_version(tmp_path):
     assert sorted(p.name for p in fetched.iterdir()) == ["commons-pool2-2.13.1.jar", "kafka-clients-3.9.2.jar"]
 
 
-def test_the_pom_is_found_in_the_checkout_and_a_missing_one_is_explained(tmp_path):
-    folders = resolve_folders(environ={}, cwd=Path(__file__).parent)
-    assert folders.pom.is_file() and folders.pom.parts[-3:] == ("maven", "spark", "pom.xml")
-    assert folders.jars == folders.cache / "jars" / "spark"
-
-    with pytest.raises(SparkJarsError, match="set COINSTREAM_INFRA_DIR=<checkout>/infra"):
-        resolve_folders(environ={"COINSTREAM_INFRA_DIR": str(tmp_path)})
+COORDINATES = JarCoordinates("4.2.0", "2.13", "3.5.0", "4.4.0")
 
 
-def test_the_pom_names_every_artifact_with_overridable_versions():
-    pom = resolve_folders(environ={}, cwd=Path(__file__).parent).pom.read_text()
-    for fragment in ("spark-sql-kafka-0-10_${scala.binary.version}", "spark-avro_${scala.binary.version}",
-                     "delta-spark_${delta.spark.line}_${scala.binary.version}", "<artifactId>hadoop-aws</artifactId>"):
-        assert fragment in pom
-    for prop in JarCoordinates("4.2.0", "2.13", "3.5.0", "4.4.0").maven_properties():
-        assert f"<{prop}>" in pom
+def _providers(monkeypatch, *providers):
+    """Stand-ins for the entry points of the group coinstream.spark_jars, in this order."""
+    points = [SimpleNamespace(name=f"p{i}", load=lambda provider=provider: provider)
+              for i, provider in enumerate(providers)]
+    monkeypatch.setattr("coinstream.spark.jars.metadata.entry_points", lambda group: points)
+
+
+def test_the_first_provider_that_has_jars_gives_them(monkeypatch, tmp_path):
+    jar = tmp_path / "spark-avro_2.13-4.2.0.jar"
+    asked = []
+    _providers(monkeypatch, lambda c: asked.append(c), lambda c: [jar], lambda c: [tmp_path / "never.jar"])
+
+    assert ensure_jars(COORDINATES) == [jar]
+    assert asked == [COORDINATES]
+
+
+def test_without_a_provider_the_error_names_the_artifacts_and_the_ways_out(monkeypatch):
+    _providers(monkeypatch, lambda c: None)
+
+    with pytest.raises(SparkJarsError) as raised:
+        ensure_jars(COORDINATES)
+    message = str(raised.value)
+    assert "io.delta:delta-spark_4.2_2.13:4.4.0" in message and "org.apache.hadoop:hadoop-aws:3.5.0" in message
+    assert "set [spark] jars_dir" in message and "./dev setup" in message

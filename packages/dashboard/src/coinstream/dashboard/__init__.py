@@ -1,4 +1,4 @@
-"""coinstream-dashboard: the dashboard over the lake's Delta tables, and the end-to-end demo."""
+"""coinstream-dashboard: the dashboard over the lake's Delta tables."""
 
 from coinstream.dashboard.__about__ import __version__
 

@@ -1,4 +1,4 @@
-"""coinstream-dashboard's plugin: the ``dashboard`` and ``demo`` commands."""
+"""coinstream-dashboard's plugin: the ``dashboard`` command."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from coinstream.core import CommandRegistrar, hookimpl
 
 @hookimpl
 def register_commands(register: CommandRegistrar) -> None:
-    """Register ``coinstream dashboard`` and ``coinstream demo``."""
+    """Called once when the CLI loads its plugins; registers ``coinstream dashboard``."""
     from coinstream.dashboard.command import dashboard_command
-    from coinstream.dashboard.demo.command import demo_command
 
     register(dashboard_command)
-    register(demo_command)

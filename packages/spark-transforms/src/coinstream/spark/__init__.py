@@ -16,22 +16,38 @@ from coinstream.spark.api import (
     TransformSettings,
     Trigger,
 )
+from coinstream.spark.jars import (
+    JAR_PROVIDERS,
+    JarCoordinates,
+    SparkJarsError,
+    drop_bundled,
+    installed_coordinates,
+    listed_jars,
+    pyspark_jars_dir,
+)
 from coinstream.spark.settings import SparkSettings
 
 __all__ = [
     "EXCHANGE_STATS",
     "FEED_GAPS",
+    "JAR_PROVIDERS",
     "LATE_TRADES",
     "OHLCV_1M",
     "QUARANTINE",
     "TRADES",
+    "JarCoordinates",
     "Sink",
     "SinkContext",
     "SinkSettings",
+    "SparkJarsError",
     "SparkSettings",
     "Transform",
     "TransformOutput",
     "TransformSettings",
     "Trigger",
     "__version__",
+    "drop_bundled",
+    "installed_coordinates",
+    "listed_jars",
+    "pyspark_jars_dir",
 ]

@@ -1,38 +1,30 @@
-"""The JVM jars the processor hands to Spark as ``spark.jars``: fetched once, then local files.
+"""The JVM jars the processor hands to Spark as ``spark.jars``, and the Maven coordinates they have.
 
-``infra/maven/spark/pom.xml`` names the Kafka source, spark-avro, Delta Lake and hadoop-aws. Their
-versions come from what is INSTALLED on the Python side (:func:`installed_coordinates`) and are passed
-to Maven as ``-D`` properties, so the jars always match pyspark and delta-spark. Maven copies the
-runtime closure into ``<checkout>/.cache/jars/spark``; jars whose artifact pyspark already bundles are
-dropped (pyspark's own copy wins); a ``.stamp`` holding a hash of the pom, the Maven settings and the
-versions makes the next call a no-op.
+The Kafka source, spark-avro, Delta Lake and hadoop-aws must match the installed pyspark (and
+delta-spark): :func:`installed_coordinates` derives their versions from it. Where the jar files
+come from, in this order:
 
-This is a small sibling of core's stack jar fetch (``coinstream.core.stack.jars``), which is not part
-of core's public API: it shares the same cache folders, the same settings.xml and the same lock file,
-so two fetches never run Maven on one local repository at once.
+1. ``[spark] jars_dir``: a folder that holds them (the processor lists it; nothing is fetched).
+2. a jar provider: a function registered under the entry-point group ``coinstream.spark_jars``,
+   called with the coordinates, returning the jar files or None when it cannot provide them here.
+   coinstream-devstack registers one: inside a coinstream checkout, Maven fetches them once into
+   ``<checkout>/.cache/jars/spark`` (``./dev setup`` does it first).
+3. otherwise :func:`ensure_jars` stops with an error naming the coordinates and both ways out.
+
+A fetched folder should lose the jars whose artifact pyspark already bundles
+(:func:`drop_bundled`): pyspark's own copy wins.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import shutil
-import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-import structlog
-
-from coinstream.core.maven import MavenError, jar_cache_lock, run_maven
-
-log = structlog.get_logger(__name__)
-
-PART = "spark"
-_STAMP = ".stamp"
+JAR_PROVIDERS = "coinstream.spark_jars"
+"""The entry-point group of jar providers: ``name = "module:function"``, the function taking a
+:class:`JarCoordinates` and returning ``list[Path]`` (or None when it has no jars to offer here)."""
 # Delta releases whose JVM artifact is on Maven Central, per Spark line, for when delta-spark is not
 # installed (coinstream-sink-s3 brings it; the processor alone does not need it).
 _DELTA_FOR_SPARK_LINE = {"4.2": "4.4.0"}
@@ -126,98 +118,27 @@ def _version_of(names: list[str], artifact: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class JarFolders:
-    """Where the pom is, where Maven keeps its repository and where the jars land."""
-
-    infra: Path
-    cache: Path
-
-    @property
-    def pom(self) -> Path:
-        return self.infra / "maven" / PART / "pom.xml"
-
-    @property
-    def maven_settings(self) -> Path:
-        return self.infra / "maven" / "settings.xml"
-
-    @property
-    def maven_repo(self) -> Path:
-        return self.cache / "m2"
-
-    @property
-    def jars(self) -> Path:
-        return self.cache / "jars" / PART
-
-    @property
-    def maven_log(self) -> Path:
-        return self.cache / "jars" / f"{PART}.maven.log"
-
-
-def resolve_folders(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> JarFolders:
-    """Find the checkout's ``infra`` folder the way the stack does (same environment variables)."""
-    env = os.environ if environ is None else environ
-    explicit = env.get("COINSTREAM_INFRA_DIR")
-    infra: Path | None = None
-    if explicit:
-        infra = Path(explicit).expanduser().resolve()
-    else:
-        for start in ((cwd or Path.cwd()).resolve(), Path(__file__).resolve().parent):
-            infra = next((f / "infra" for f in (start, *start.parents) if (f / "infra" / "maven" / PART).is_dir()),
-                         None)
-            if infra is not None:
-                break
-    if infra is None or not (infra / "maven" / PART / "pom.xml").is_file():
-        raise SparkJarsError(
-            "no infra/maven/spark/pom.xml found (COINSTREAM_INFRA_DIR, then upwards from the current folder); "
-            "run inside the coinstream checkout, set COINSTREAM_INFRA_DIR=<checkout>/infra, or set "
-            "[spark] jars_dir to a folder that already holds the jars"
-        )
-    cache = Path(env.get("COINSTREAM_STACK_CACHE_DIR") or infra.parent / ".cache").expanduser().resolve()
-    return JarFolders(infra=infra, cache=cache)
-
-
-def _fingerprint(folders: JarFolders, coordinates: JarCoordinates) -> str:
-    digest = hashlib.sha256()
-    for file in (folders.maven_settings, folders.pom):
-        digest.update(file.name.encode())
-        digest.update(file.read_bytes())
-    for key, value in sorted(coordinates.maven_properties().items()):
-        digest.update(f"{key}={value}\n".encode())
-    return digest.hexdigest()
-
-
 def listed_jars(folder: Path) -> list[Path]:
     """The jar files in a folder, sorted by name."""
     return sorted(folder.glob("*.jar"))
 
 
-def ensure_jars(folders: JarFolders | None = None, coordinates: JarCoordinates | None = None) -> list[Path]:
-    """Return the jars for ``spark.jars``, running Maven first when they are missing or stale.
+def ensure_jars(coordinates: JarCoordinates | None = None) -> list[Path]:
+    """Return the jars for ``spark.jars`` (used when ``[spark] jars_dir`` is not set): the first
+    registered jar provider that has them (it may fetch them first).
 
-    Idempotent: a stamp matching the pom, settings and versions skips Maven entirely.
+    Raises :class:`SparkJarsError` naming the coordinates when no provider offers any.
     """
-    folders = folders or resolve_folders()
     coordinates = coordinates or installed_coordinates()
-    fingerprint = _fingerprint(folders, coordinates)
-    stamp = folders.jars / _STAMP
-    if stamp.is_file() and stamp.read_text().strip() == fingerprint:
-        return listed_jars(folders.jars)
-    with _cache_lock(folders):
-        if stamp.is_file() and stamp.read_text().strip() == fingerprint:
-            return listed_jars(folders.jars)
-        started = time.monotonic()
-        staging = folders.jars.with_name(f"{PART}.staging")
-        shutil.rmtree(staging, ignore_errors=True)
-        _copy_dependencies(folders, coordinates, staging)
-        dropped = drop_bundled(staging, pyspark_jars_dir())
-        (staging / _STAMP).write_text(fingerprint + "\n")
-        shutil.rmtree(folders.jars, ignore_errors=True)
-        staging.rename(folders.jars)
-        jars = listed_jars(folders.jars)
-        log.info("spark_jars_fetched", folder=str(folders.jars), jars=len(jars), dropped_bundled=len(dropped),
-                 artifacts=coordinates.artifacts(), seconds=round(time.monotonic() - started, 1))
-        return jars
+    for entry_point in sorted(metadata.entry_points(group=JAR_PROVIDERS), key=lambda e: e.name):
+        jars = entry_point.load()(coordinates)
+        if jars is not None:
+            return list(jars)
+    raise SparkJarsError(
+        f"no jars for Spark's Kafka source, Avro, Delta and S3A ({', '.join(coordinates.artifacts())}): set "
+        "[spark] jars_dir to a folder holding them and their dependencies (see coinstream-spark-transforms' "
+        "README, \"Jars\"), or work inside the coinstream checkout with coinstream-devstack installed "
+        "(`./dev setup` fetches them)")
 
 
 def drop_bundled(folder: Path, bundled: Path) -> list[str]:
@@ -229,24 +150,3 @@ def drop_bundled(folder: Path, bundled: Path) -> list[str]:
             jar.unlink()
             dropped.append(jar.name)
     return dropped
-
-
-def _copy_dependencies(folders: JarFolders, coordinates: JarCoordinates, output: Path) -> None:
-    log.info("spark_jars_fetching", artifacts=coordinates.artifacts(), maven_log=str(folders.maven_log))
-    try:
-        run_maven(folders.pom, ["dependency:copy-dependencies", "-DincludeScope=runtime", f"-DoutputDirectory={output}"],
-                  settings=folders.maven_settings, local_repository=folders.maven_repo, log_path=folders.maven_log,
-                  properties=coordinates.maven_properties(), what=f"Spark jars ({', '.join(coordinates.artifacts())})")
-    except MavenError as error:
-        raise SparkJarsError(
-            f"{error}\n(delta-spark 4.4.1's jar is not on Maven Central: pin delta-spark==4.4.0; or set "
-            "[spark] jars_dir to a folder that already holds the jars)") from None
-    if not any(output.glob("*.jar")):
-        raise SparkJarsError(f"Maven copied no jar into {output}; see {folders.maven_log}")
-
-
-@contextmanager
-def _cache_lock(folders: JarFolders) -> Iterator[None]:
-    """The stack's lock: one Maven at a time on the shared local repository."""
-    with jar_cache_lock(folders.cache / "jars"):
-        yield

@@ -30,8 +30,9 @@ class SparkSettings(StrictModel):
     driver_memory: str = Field("1g", pattern=r"^\d+[kmgt]$",
                                description="spark.driver.memory when the processor starts the JVM itself.")
     jars_dir: str | None = Field(None, description=(
-        "Folder holding the Kafka/Avro/Delta/S3A jars; default: fetch them once with Maven into "
-        "<checkout>/.cache/jars/spark. Not used with connect_url (the server has its own jars)."))
+        "Folder holding the Kafka/Avro/Delta/S3A jars; default: a registered jar provider's (in a "
+        "checkout, <checkout>/.cache/jars/spark, fetched once with Maven). Not used with connect_url (the "
+        "server has its own jars)."))
     log_level: Literal["ERROR", "WARN", "INFO", "DEBUG"] = Field("WARN", description="Spark's own (log4j) level.")
     conf: dict[str, str] = Field(default_factory=dict, description="Extra Spark configuration, passed unchanged.")
     kafka_options: dict[str, str] = Field(default_factory=dict, description=(

@@ -1,0 +1,62 @@
+"""The pipeline TOML for the local stack, and the S3 credentials kept beside it (never in it).
+
+Each section is checked by the model of the package that reads it: ``[s3]`` by coinstream-sink-s3's
+``S3Settings``, so a key the sinks do not know can never be written here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import tomli_w
+
+from coinstream.devstack.endpoints import StackEndpoints
+from coinstream.devstack.kafka_cluster import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR
+from coinstream.devstack.paths import StackPaths
+from coinstream.lake import S3Settings
+
+
+def pipeline_toml(endpoints: StackEndpoints) -> str:
+    """The pipeline file ``coinstream stack up`` writes: the stack's Kafka, registry and S3 endpoints."""
+    return f"""\
+# Written by `coinstream stack up` for the local stack; S3 credentials are in s3-credentials.env.
+[pipeline]
+name = "local"
+
+[kafka]
+bootstrap_servers = "{endpoints.bootstrap_servers}"
+schema_registry_url = "{endpoints.schema_registry_url}"
+replication_factor = {REPLICATION_FACTOR}
+min_insync_replicas = {MIN_INSYNC_REPLICAS}
+
+""" + tomli_w.dumps({"s3": s3_section(endpoints)})
+
+
+def s3_section(endpoints: StackEndpoints) -> dict[str, object]:
+    """``[s3]`` for the local stack's S3 endpoint, as coinstream-sink-s3's settings model accepts it."""
+    settings = S3Settings(endpoint_url=endpoints.s3_endpoint_url, bucket=endpoints.bucket, region=endpoints.region,
+                          path_style=True)
+    return settings.model_dump(include={"endpoint_url", "bucket", "region", "path_style"})
+
+
+def write_pipeline_file(paths: StackPaths, endpoints: StackEndpoints) -> Path:
+    paths.state.mkdir(parents=True, exist_ok=True)
+    paths.pipeline_file.write_text(pipeline_toml(endpoints))
+    return paths.pipeline_file
+
+
+def credentials_environ(endpoints: StackEndpoints) -> dict[str, str]:
+    """The stack's S3 credentials as the standard AWS environment variables (what clients read)."""
+    return {"AWS_ACCESS_KEY_ID": endpoints.s3_access_key, "AWS_SECRET_ACCESS_KEY": endpoints.s3_secret_key}
+
+
+def write_credentials_file(paths: StackPaths, endpoints: StackEndpoints) -> Path:
+    """``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` lines, readable by the owner only (0600)."""
+    paths.state.mkdir(parents=True, exist_ok=True)
+    path = paths.credentials_file
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.writelines(f"{key}={value}\n" for key, value in credentials_environ(endpoints).items())
+    os.chmod(path, 0o600)
+    return path
