@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from coinstream.core import ComponentContext, ConfigError, PluginHost, parse_pipeline
-from coinstream.lake import S3Settings
 from coinstream.s3.sinks.csv import CSV_COLUMNS, CsvSinkSettings
 from coinstream.s3.sinks.delta import DeltaSink, DeltaSinkSettings
 from coinstream.s3.tables import TABLES
