@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr
 
 from coinstream.core import ConfigError, PluginHost, Provider, StrictModel, env_override, hookimpl, load_pipeline
 from coinstream.core.cli.main import main
+from coinstream.core.config import INGEST_COMPONENTS
 from coinstream.core.logs import redact_text
 
 
@@ -225,3 +226,45 @@ def test_config_check_command_accepts_a_valid_file(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "pipeline 'ok' is valid" in result.output
     assert "kafka.bootstrap_servers comes from $COINSTREAM_KAFKA_BOOTSTRAP_SERVERS" in result.output
+
+
+FULL_PIPELINE = """
+[pipeline]
+name = "prod"
+[engine]
+cores = 4
+[s3]
+bucket = "lake"
+[source]
+name = "feed"
+url = "wss://feed.example/crypto"
+[[transforms]]
+name = "ohlcv"
+[[sinks]]
+name = "delta"
+table = "trades"
+"""
+
+
+def test_the_ingestor_loads_a_full_pipeline_whose_processor_plugins_are_not_installed(tmp_path, registry):
+    path = write(tmp_path, FULL_PIPELINE)
+    assert "no installed plugin registers a transform named 'ohlcv'" in problems_of(path, registry)
+
+    pipeline = load_pipeline(path, registry, environ={}, components=INGEST_COMPONENTS)
+
+    assert pipeline.source is not None and pipeline.source.settings.url == "wss://feed.example/crypto"
+    assert pipeline.transforms == () and pipeline.sinks == ()
+    assert pipeline.section("engine").cores == 4          # an installed plugin's section is still checked
+    assert pipeline.unchecked == ("transforms", "sinks", "[s3]")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[kafak]\nbootstrap_servers = 'x:1'\n", "kafak: unknown section"),        # a misspelling is still one
+    ("[source]\nname = 'feed'\n", "source.url: required value is missing"),    # what the ingestor uses
+    ("[engine]\ncores = 'four'\n", "engine.cores"),                            # an installed plugin's section
+])
+def test_what_the_ingestor_uses_is_still_checked(tmp_path, registry, text, expected):
+    with pytest.raises(ConfigError) as raised:
+        load_pipeline(write(tmp_path, "[pipeline]\nname = 'p'\n" + text), registry, environ={},
+                      components=INGEST_COMPONENTS)
+    assert expected in str(raised.value)

@@ -7,6 +7,7 @@ coinstream only through the hooks in :mod:`coinstream.core.hookspecs`.
 from coinstream.core.__about__ import __version__
 from coinstream.core.cli.output import echo_error
 from coinstream.core.config import (
+    INGEST_COMPONENTS,
     ComponentSpec,
     ConfigError,
     ConfigProblem,
@@ -48,6 +49,7 @@ from coinstream.core.registry import (
 )
 
 __all__ = [
+    "INGEST_COMPONENTS",
     "BatchMetrics",
     "CommandRegistrar",
     "Component",

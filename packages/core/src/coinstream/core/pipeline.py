@@ -59,6 +59,8 @@ class Pipeline:
     sinks: tuple[ConfiguredComponent, ...] = ()
     sections: dict[str, BaseModel] = field(default_factory=dict)
     env_overrides: dict[str, str] = field(default_factory=dict)
+    #: Parts of the file a command that uses only some of it left unvalidated ("transforms", "[s3]").
+    unchecked: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

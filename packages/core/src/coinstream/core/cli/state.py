@@ -7,7 +7,7 @@ module must not import the plugin host.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from coinstream.core.cli.output import echo_error
-from coinstream.core.config import ConfigError, load_pipeline
+from coinstream.core.config import ALL_COMPONENTS, ConfigError, load_pipeline
 from coinstream.core.pipeline import Pipeline
 
 if TYPE_CHECKING:
@@ -38,10 +38,11 @@ class CliState:
             self._host = self.make_host()
         return self._host
 
-    def load_pipeline(self, path: Path | str) -> Pipeline:
-        """Load and validate a pipeline file, or print every problem and exit with status 2."""
+    def load_pipeline(self, path: Path | str, components: Collection[str] = ALL_COMPONENTS) -> Pipeline:
+        """Load and validate a pipeline file (the ``components`` the command uses), or print every problem
+        and exit with status 2."""
         try:
-            return load_pipeline(path, self.host.registry)
+            return load_pipeline(path, self.host.registry, components=components)
         except ConfigError as error:
             echo_error(error)
             raise SystemExit(EXIT_CONFIG_ERROR) from None

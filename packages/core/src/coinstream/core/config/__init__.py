@@ -2,7 +2,7 @@
 
 from coinstream.core.config.env import env_override
 from coinstream.core.config.errors import ConfigError, ConfigProblem
-from coinstream.core.config.loader import load_pipeline, parse_pipeline
+from coinstream.core.config.loader import ALL_COMPONENTS, INGEST_COMPONENTS, load_pipeline, parse_pipeline
 from coinstream.core.config.models import (
     ComponentSpec,
     IngestSettings,
@@ -14,6 +14,8 @@ from coinstream.core.config.models import (
 )
 
 __all__ = [
+    "ALL_COMPONENTS",
+    "INGEST_COMPONENTS",
     "ComponentSpec",
     "ConfigError",
     "ConfigProblem",

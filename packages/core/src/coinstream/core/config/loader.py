@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 import typing
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,18 @@ from coinstream.core.registry import ComponentKind, Registry
 
 _HIDDEN = "<hidden>"
 
+#: Every part of a pipeline file that names components: what `coinstream process` checks.
+ALL_COMPONENTS: frozenset[str] = frozenset(COMPONENT_SECTIONS)
+#: What the ingestor uses: the core sections, the installed plugins' sections and ``[source]``.
+INGEST_COMPONENTS: frozenset[str] = frozenset({"source"})
 
-def load_pipeline(path: Path | str, registry: Registry, environ: Mapping[str, str] | None = None) -> Pipeline:
-    """Read and validate a pipeline file; raise :class:`ConfigError` listing every problem."""
+
+def load_pipeline(path: Path | str, registry: Registry, environ: Mapping[str, str] | None = None, *,
+                  components: Collection[str] = ALL_COMPONENTS) -> Pipeline:
+    """Read and validate a pipeline file; raise :class:`ConfigError` listing every problem.
+
+    ``components`` names the component parts a command uses (see :func:`parse_pipeline`).
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -35,7 +44,7 @@ def load_pipeline(path: Path | str, registry: Registry, environ: Mapping[str, st
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(path, [ConfigProblem("", f"not valid TOML: {error}", fix="fix the syntax at that line")]) from None
-    return parse_pipeline(raw, registry, path=path, environ=environ)
+    return parse_pipeline(raw, registry, path=path, environ=environ, components=components)
 
 
 def parse_pipeline(
@@ -44,11 +53,21 @@ def parse_pipeline(
     *,
     path: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    components: Collection[str] = ALL_COMPONENTS,
 ) -> Pipeline:
-    """Validate an already parsed pipeline document (see :func:`load_pipeline`)."""
+    """Validate an already parsed pipeline document (see :func:`load_pipeline`).
+
+    ``components`` is the part of ``source``, ``transforms`` and ``sinks`` the calling command uses
+    (default: all). The core sections and every section an installed plugin owns are always checked.
+    Parts left out are not validated and not built; neither is a section no installed plugin owns,
+    unless its name is close to a known one (then it is reported as a likely misspelling). What was
+    left unchecked is in :attr:`Pipeline.unchecked`, for the command to say.
+    """
     problems: list[ConfigProblem] = []
     env_used: dict[str, str] = {}
-    _check_top_level_keys(raw, registry, problems)
+    unchecked: list[str] = [key for key in COMPONENT_SECTIONS if key in raw and key not in components]
+    partial = bool(set(COMPONENT_SECTIONS) - set(components))
+    unchecked += _check_top_level_keys(raw, registry, problems, report_unknown=not partial)
 
     core_raw = {key: raw[key] for key in CORE_SECTIONS if key in raw}
     config = _validate(PipelineConfig, core_raw, "", environ, problems, env_used)
@@ -68,29 +87,40 @@ def parse_pipeline(
             sections[section.name] = validated
 
     source = None
-    if "source" in raw:
+    if "source" in raw and "source" in components:
         source = _component(raw["source"], "source", "source", registry, environ, problems, env_used)
-    transforms = _component_list(raw.get("transforms", []), "transforms", "transform", registry, environ, problems,
-                                 env_used)
-    sinks = _component_list(raw.get("sinks", []), "sinks", "sink", registry, environ, problems, env_used)
+    transforms: list[ConfiguredComponent] = []
+    sinks: list[ConfiguredComponent] = []
+    if "transforms" in components:
+        transforms = _component_list(raw.get("transforms", []), "transforms", "transform", registry, environ,
+                                     problems, env_used)
+    if "sinks" in components:
+        sinks = _component_list(raw.get("sinks", []), "sinks", "sink", registry, environ, problems, env_used)
 
     if problems or config is None:
         raise ConfigError(path, problems)
     _register_secrets([config, *sections.values()])
     _register_secrets([c.settings for c in (source, *transforms, *sinks) if c is not None])
     return Pipeline(config=config, path=path, source=source, transforms=tuple(transforms), sinks=tuple(sinks),
-                    sections=sections, env_overrides=env_used)
+                    sections=sections, env_overrides=env_used, unchecked=tuple(unchecked))
 
 
-def _check_top_level_keys(raw: Mapping[str, Any], registry: Registry, problems: list[ConfigProblem]) -> None:
+def _check_top_level_keys(raw: Mapping[str, Any], registry: Registry, problems: list[ConfigProblem], *,
+                          report_unknown: bool) -> list[str]:
+    """Report unknown top-level sections; return those left unchecked (only when not ``report_unknown``)."""
     known = [*CORE_SECTIONS, *COMPONENT_SECTIONS, *(s.name for s in registry.sections())]
+    unchecked: list[str] = []
     for key in raw:
         if key in known:
             continue
         close = difflib.get_close_matches(key, known, n=1)
+        if not report_unknown and not close:
+            unchecked.append(f"[{key}]")  # owned, presumably, by a plugin of a command that does not run here
+            continue
         hint = f"did you mean [{close[0]}]?" if close else (
             "if a plugin owns this section, install it (`coinstream plugins` lists what is installed)")
         problems.append(ConfigProblem(key, "unknown section", expected=f"one of: {', '.join(sorted(known))}", fix=hint))
+    return unchecked
 
 
 def _component_list(

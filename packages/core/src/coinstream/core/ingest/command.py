@@ -6,9 +6,11 @@ import asyncio
 from pathlib import Path
 
 import click
+import structlog
 
 from coinstream.core.cli.output import echo_error
 from coinstream.core.cli.state import cli_state
+from coinstream.core.config import INGEST_COMPONENTS
 from coinstream.core.ingest.progress import IngestProgress
 from coinstream.core.ingest.runner import IngestOptions, Ingestor
 from coinstream.core.kafka.admin import KafkaUnreachableError, TopicMismatchError
@@ -16,6 +18,8 @@ from coinstream.core.kafka.avro import SchemaRegistryUnavailableError
 
 EXIT_NOT_ALL_ACKNOWLEDGED = 1
 EXIT_SETUP_FAILED = 3
+
+log = structlog.get_logger(__name__)
 
 
 @click.command("ingest")
@@ -28,7 +32,12 @@ def ingest_command(pipeline_file: Path, duration: float | None, max_trades: int 
                    progress: bool) -> None:
     """Run PIPELINE_FILE's source into Kafka until stopped (Ctrl-C flushes everything acknowledged)."""
     state = cli_state()
-    pipeline = state.load_pipeline(pipeline_file)
+    # The ingestor uses [pipeline], [kafka], [ingest], [source] and the installed plugins' sections: a full
+    # pipeline file loads here even where the processor's plugins are not installed.
+    pipeline = state.load_pipeline(pipeline_file, components=INGEST_COMPONENTS)
+    if pipeline.unchecked:
+        log.info("pipeline_parts_unchecked", parts=list(pipeline.unchecked),
+                 reason="the ingestor does not use them; `coinstream process` checks them")
     with IngestProgress(progress) as live:
         options = IngestOptions(duration_s=duration, max_trades=max_trades, metrics_interval_s=metrics_interval,
                                 on_metrics=live.update)
