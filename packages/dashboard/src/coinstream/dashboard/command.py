@@ -52,12 +52,16 @@ async def serve(server: DashboardServer, seconds: float | None) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write a self-contained static report to this file.")
 @click.option("--serve/--no-serve", "serve_", default=None, help="Serve the live page (default: unless --out is given).")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True,
+              help="Another Host header name to answer (a proxy's, a machine name); repeatable. By default the "
+                   "dashboard answers only for the name it listens on (loopback: 127.0.0.1, localhost, ::1).")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(0, 65_535))
 @click.option("--refresh", default=5.0, show_default=True, type=click.FloatRange(0.5), help="Seconds between data refreshes.")
 @click.option("--seconds", default=None, type=float, help="Stop serving after this many seconds.")
 def dashboard_command(lake: str, s3_endpoint: str | None, s3_region: str, out: Path | None, serve_: bool | None,
-                      host: str, port: int, refresh: float, seconds: float | None) -> None:
+                      host: str, allowed_hosts: tuple[str, ...], port: int, refresh: float,
+                      seconds: float | None) -> None:
     """Serve the dashboard over the Delta tables (or write it with --out). Credentials come from the
     standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)."""
     location = LakeLocation(root=lake, endpoint_url=s3_endpoint, region=s3_region)
@@ -68,4 +72,4 @@ def dashboard_command(lake: str, s3_endpoint: str | None, s3_region: str, out: P
             raise click.ClickException(str(error)) from None
         click.echo(f"dashboard: wrote {out} ({views['totals']['trades']:,} trades)")
     if serve_ if serve_ is not None else out is None:
-        asyncio.run(serve(DashboardServer(location, host, port, refresh), seconds))
+        asyncio.run(serve(DashboardServer(location, host, port, refresh, allowed_hosts=allowed_hosts), seconds))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -10,6 +9,8 @@ from string import Template
 from typing import Any
 
 import plotly
+
+from coinstream.dashboard.strict_json import strict_dumps
 
 
 @cache
@@ -24,7 +25,7 @@ def _template() -> Template:
 
 def _embed(data: dict[str, Any] | None) -> str:
     # Inside <script>, "</" would end the element early.
-    return json.dumps(data, default=str).replace("</", "<\\/")
+    return strict_dumps(data).replace("</", "<\\/")
 
 
 def render_static(data: dict[str, Any]) -> str:
