@@ -101,3 +101,21 @@ def test_rows_a_non_aggregating_query_drops_behind_a_watermark_are_an_error(monk
     watcher.poll()
 
     assert [(event, kw["rows"], kw["stream"]) for event, kw in errors] == [("late_rows_dropped", 3, "trades")]
+
+
+def test_the_history_is_bounded_while_the_run_totals_count_every_batch():
+    watcher = ProgressWatcher("demo", lambda metrics: None, history_limit=3)
+    query = FakeQuery()
+    watcher.watch(query, "trades")
+    for batch_id in range(10):
+        watcher.reporter("demo-memory-trades")(batch_id + 100, merged_rows=1)  # never emitted: progress skipped it
+        query.recentProgress = [FakeProgress({**PROGRESS, "batchId": batch_id, "numInputRows": 10 + batch_id})]
+        watcher.poll()
+
+    assert [m.batch_id for m in watcher.history] == [7, 8, 9]
+    assert watcher.batches == {"demo-memory-trades": 10}
+    assert watcher.rows == {"demo-memory-trades": sum(10 + b for b in range(10))}
+    # what a sink reported for batches Spark's progress never showed does not pile up either
+    query.recentProgress = [FakeProgress({**PROGRESS, "batchId": 200})]
+    watcher.poll()
+    assert watcher._extras == {}

@@ -70,7 +70,7 @@ class ProcessorReport:
     duration_s: float = 0.0
     batches: dict[str, int] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
-    metrics: list[BatchMetrics] = field(default_factory=list)
+    metrics: list[BatchMetrics] = field(default_factory=list)  # the last HISTORY_LIMIT batches (progress.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,10 +211,8 @@ class Processor:
             self.stop()
             self.watcher.poll()
             report.duration_s = time.monotonic() - started
-            for metrics in self.watcher.history:
-                query = str(metrics.extra.get("query"))
-                report.batches[query] = report.batches.get(query, 0) + 1
-                report.rows[query] = report.rows.get(query, 0) + metrics.rows
+            report.batches = dict(self.watcher.batches)
+            report.rows = dict(self.watcher.rows)
             report.metrics = list(self.watcher.history)
             self.hook.pipeline_stopped(pipeline=self.pipeline, role="processor", reason=report.reason)
             log.info("processor_stopped", reason=report.reason, seconds=round(report.duration_s, 1),
