@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from coinstream.airflow import example_dags
+from coinstream.airflow.__about__ import __version__ as provider_version
 
 from .conftest import BIN
 
@@ -26,7 +27,7 @@ def airflow_json(env: dict[str, str], *arguments: str) -> list[dict]:
 def test_the_provider_is_listed_with_its_hooks_and_form_fields(airflow_db, airflow_env):
     env = airflow_env()
     providers = {p["package_name"]: p for p in airflow_json(env, "providers", "list")}
-    assert providers["airflow-provider-coinstream"]["version"] == "0.1.0"
+    assert providers["airflow-provider-coinstream"]["version"] == provider_version
     hooks = {h["connection_type"]: h["class"] for h in airflow_json(env, "providers", "hooks")
              if h["package_name"] == "airflow-provider-coinstream"}
     assert hooks == {"tiingo": "coinstream.airflow.hooks.tiingo.TiingoHook",

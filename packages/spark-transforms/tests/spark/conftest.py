@@ -1,6 +1,6 @@
 """The Spark tier of coinstream-spark-transforms: the registered transforms on ``createDataFrame`` input.
 
-A local SparkSession (no UI port, no jars, no Kafka, no stack) runs the transforms exactly as the
+A local SparkSession (no UI port, no Kafka, no stack) runs the transforms exactly as the
 processor wires them (:func:`coinstream.spark.streams.build_streams`). The transforms are streaming ones
 (deduplicate keeps state, which Spark refuses on a static DataFrame), so each micro-batch of the test's
 rows is made with ``createDataFrame`` and written as one Parquet file, and the folder is read as a
@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from coinstream.core import PluginHost, parse_pipeline
+from coinstream.spark.jars import SparkJarsError, ensure_jars
 from coinstream.spark.api import RECHECK
 from coinstream.spark.session import build_session
 from coinstream.spark.settings import SparkSettings
@@ -57,15 +58,28 @@ def trade_schema() -> Any:
     return StructType([StructField(name, types.get(name, StringType())) for name in TRADE_COLUMNS])
 
 
+def processor_jars_if_installed() -> list[Path]:
+    """The processor's jars where a provider has them (the workspace: coinstream-devstack's), else none.
+
+    The tier needs no jar, but its JVM outlives its session: a later session in the same pytest run
+    (tests/delta, tests/processor) gets this JVM back, and a JVM started without the Kafka, Delta and
+    S3A jars cannot load them afterwards ("Failed to find data source: kafka").
+    """
+    try:
+        return ensure_jars()
+    except SparkJarsError:  # spark-transforms' own test environment: no provider, and no later Kafka test
+        return []
+
+
 @pytest.fixture(scope="package")
 def spark() -> Iterator[Any]:
-    """One local[2] session for this folder, built as the processor builds its own (UTC, no UI), without jars.
+    """One local[2] session for this folder, built as the processor builds its own (UTC, no UI).
 
     Package scope: stopped when the folder's tests end, so a later folder's fixture (the Kafka-backed
-    tests/processor, with its jars) builds its own session instead of getting this one back.
+    tests/processor, with its S3A settings) builds its own session instead of getting this one back.
     """
     session = build_session(SparkSettings(master="local[2]", driver_memory="1g", shuffle_partitions=2,
-                                          conf={"spark.ui.enabled": "false"}), jars=[])
+                                          conf={"spark.ui.enabled": "false"}), jars=processor_jars_if_installed())
     yield session
     session.stop()
 
