@@ -16,9 +16,7 @@ import time
 import click
 from rich.console import Console
 
-from coinstream.dashboard.command import serve, write_report
-from coinstream.dashboard.lake import LakeUnavailableError
-from coinstream.dashboard.server import DashboardServer
+from coinstream.dashboard import DashboardServer, LakeUnavailableError, serve, write_report
 from coinstream.devstack.demo.reckoning import summarise
 from coinstream.devstack.demo.run import CATCH_UP_TIMEOUT_S, DemoOptions, StopRequested, lake_location, run_pipeline
 from coinstream.devstack.demo.summary import LAND_HINT, DemoSummary

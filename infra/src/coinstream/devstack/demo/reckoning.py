@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from coinstream.dashboard.lake import LakeLocation
+from coinstream.dashboard import LakeLocation
 from coinstream.devstack.demo.accounting import FeedCounts, settle
 from coinstream.devstack.demo.kafka_range import count_between, end_offsets, trades_between
 from coinstream.devstack.demo.pipeline_file import TABLES

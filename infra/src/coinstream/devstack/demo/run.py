@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 
 from coinstream.core import KafkaSettings
-from coinstream.dashboard.lake import LakeLocation
+from coinstream.dashboard import LakeLocation
 from coinstream.devstack.demo.accounting import lowest
 from coinstream.devstack.demo.checkpoints import PartitionOffsets, committed_offsets, reached
 from coinstream.devstack.demo.children import Child, start_child

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from rich.table import Table
 
-from coinstream.dashboard.lake import LakeLocation, open_table
+from coinstream.dashboard import LakeLocation, open_table
 from coinstream.devstack.demo.accounting import DemoAccount
 
 LAND_HINT = "run the demo again, or `coinstream process PIPELINE --available-now`"

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 import structlog
 from pyarrow import fs
 
-from coinstream.dashboard.lake import LakeLocation
+from coinstream.dashboard import LakeLocation
 
 log = structlog.get_logger(__name__)
 

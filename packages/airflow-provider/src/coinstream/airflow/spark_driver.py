@@ -6,7 +6,7 @@ spark-submit takes a file, not a console script, so the process operator submits
 
 from __future__ import annotations
 
-from coinstream.core.cli.main import main
+from coinstream.core import cli_main
 
 if __name__ == "__main__":
-    main()
+    cli_main()

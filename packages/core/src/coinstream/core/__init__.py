@@ -1,8 +1,13 @@
 """coinstream-core: the public API that plugins build on.
 
-Plugins import from here (and from ``coinstream.core.kafka`` for Kafka plumbing) and reach
-coinstream only through the hooks in :mod:`coinstream.core.hookspecs`.
+Core's public API is this module and ``coinstream.core.kafka`` (Kafka plumbing); every other module
+of core is internal. Plugins reach coinstream only through the hooks in :mod:`coinstream.core.hookspecs`.
+The ingestor (``Ingestor``, ``IngestOptions``, ``IngestReport``) and the CLI entry point (``cli_main``)
+are exported lazily (:func:`lazy_exports`): importing ``coinstream.core`` happens on every ``coinstream``
+call and does not import them.
 """
+
+from typing import TYPE_CHECKING
 
 from coinstream.core.__about__ import __version__
 from coinstream.core.cli.output import echo_error
@@ -19,6 +24,7 @@ from coinstream.core.config import (
     parse_pipeline,
 )
 from coinstream.core.context import ComponentContext, SourceContext
+from coinstream.core.exports import lazy_exports
 from coinstream.core.hookspecs import hookimpl
 from coinstream.core.lifecycle import LifecycleHooks, Role
 from coinstream.core.logs import redact, redact_text, register_secret
@@ -36,7 +42,6 @@ from coinstream.core.records import (
     load_trade_schema,
     trade_schema_str,
 )
-from coinstream.core.source import Source, SourceFatalError, SourceRecord, SourceStats
 from coinstream.core.registry import (
     CommandRegistrar,
     Component,
@@ -47,6 +52,16 @@ from coinstream.core.registry import (
     RegistryError,
     SectionRegistrar,
 )
+from coinstream.core.source import Source, SourceFatalError, SourceRecord, SourceStats
+
+if TYPE_CHECKING:
+    from coinstream.core.cli.main import main as cli_main
+    from coinstream.core.ingest import IngestOptions, Ingestor, IngestReport
+
+__getattr__ = lazy_exports(__name__, {
+    "IngestOptions": "coinstream.core.ingest", "IngestReport": "coinstream.core.ingest",
+    "Ingestor": "coinstream.core.ingest", "cli_main": "coinstream.core.cli.main:main",
+})
 
 __all__ = [
     "INGEST_COMPONENTS",
@@ -61,6 +76,9 @@ __all__ = [
     "ConfiguredComponent",
     "DeadLetter",
     "FeedGap",
+    "IngestOptions",
+    "IngestReport",
+    "Ingestor",
     "KafkaSettings",
     "LifecycleHooks",
     "NoSettings",
@@ -80,12 +98,14 @@ __all__ = [
     "StrictModel",
     "Trade",
     "__version__",
+    "cli_main",
     "derive_gap_id",
     "derive_trade_id",
     "echo_error",
     "env_override",
     "feed_gap_schema_str",
     "hookimpl",
+    "lazy_exports",
     "load_feed_gap_schema",
     "load_pipeline",
     "load_trade_schema",

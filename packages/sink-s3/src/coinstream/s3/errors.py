@@ -1,5 +1,6 @@
-"""Moved to :mod:`coinstream.lake.errors` (coinstream-lake, no JVM); this module keeps the old import working."""
+"""Moved to :mod:`coinstream.lake.errors` (coinstream-lake, no JVM); this module keeps the old import working,
+through coinstream-lake's public API."""
 
-from coinstream.lake.errors import S3SetupError, TableLocationError, TableNotFoundError
+from coinstream.lake import S3SetupError, TableLocationError, TableNotFoundError
 
 __all__ = ["S3SetupError", "TableLocationError", "TableNotFoundError"]

@@ -1,5 +1,6 @@
-"""Moved to :mod:`coinstream.lake.settings` (coinstream-lake, no JVM); this module keeps the old import working."""
+"""Moved to :mod:`coinstream.lake.settings` (coinstream-lake, no JVM); this module keeps the old import working,
+through coinstream-lake's public API."""
 
-from coinstream.lake.settings import S3Settings
+from coinstream.lake import S3Settings
 
 __all__ = ["S3Settings"]

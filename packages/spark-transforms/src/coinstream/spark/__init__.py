@@ -1,4 +1,8 @@
-"""coinstream-spark-transforms: the Spark processor, its plugin API and its built-in transforms."""
+"""coinstream-spark-transforms: the Spark processor, its plugin API and its built-in transforms.
+
+Other packages (the Delta sinks of coinstream-sink-s3, the devstack's jar fetch) use the names below,
+and only those; importing them loads no pyspark.
+"""
 
 from coinstream.spark.__about__ import __version__
 from coinstream.spark.api import (
@@ -7,7 +11,9 @@ from coinstream.spark.api import (
     LATE_TRADES,
     OHLCV_1M,
     QUARANTINE,
+    RECHECK,
     TRADES,
+    BatchReporter,
     Sink,
     SinkContext,
     SinkSettings,
@@ -34,7 +40,9 @@ __all__ = [
     "LATE_TRADES",
     "OHLCV_1M",
     "QUARANTINE",
+    "RECHECK",
     "TRADES",
+    "BatchReporter",
     "JarCoordinates",
     "Sink",
     "SinkContext",

@@ -18,8 +18,7 @@ import structlog
 from coinstream.airflow.hooks.form_fields import extra_field
 from coinstream.airflow.provider_info import TIINGO_CONN_TYPE
 from coinstream.core import register_secret
-from coinstream.tiingo.rest import CryptoMeta, TiingoRest
-from coinstream.tiingo.settings import LIVE_REST_URL
+from coinstream.tiingo import LIVE_REST_URL, CryptoMeta, TiingoRest
 
 from airflow.sdk import BaseHook
 from airflow.sdk.log import mask_secret

@@ -13,8 +13,7 @@ import structlog
 from coinstream.airflow.hooks.kafka import CoinstreamKafkaHook
 from coinstream.airflow.hooks.tiingo import TiingoHook
 from coinstream.airflow.arguments import duration_seconds, non_empty, whole_number
-from coinstream.core import ConfigError, PluginHost, SourceFatalError, load_pipeline
-from coinstream.core.ingest import IngestOptions, Ingestor
+from coinstream.core import ConfigError, IngestOptions, Ingestor, PluginHost, SourceFatalError, load_pipeline
 from coinstream.core.kafka import TopicMismatchError
 
 from airflow.sdk import BaseOperator, Context

@@ -19,7 +19,7 @@ from pydantic import Field
 
 from coinstream.core import ComponentContext
 from coinstream.s3.sinks.storage import SinkStorage, s3_section
-from coinstream.spark.api import SinkContext, SinkSettings
+from coinstream.spark import SinkContext, SinkSettings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

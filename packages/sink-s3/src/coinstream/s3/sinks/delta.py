@@ -35,7 +35,7 @@ from coinstream.s3.sinks.fault_point import fault_point_from_env
 from coinstream.s3.sinks.storage import SinkStorage, s3_section
 from coinstream.s3.sinks.tagged_append import TaggedBatchAppend
 from coinstream.s3.tables import TableSpec, table_spec
-from coinstream.spark.api import SinkContext, SinkSettings
+from coinstream.spark import SinkContext, SinkSettings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame

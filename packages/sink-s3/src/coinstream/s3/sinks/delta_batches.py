@@ -23,7 +23,7 @@ import structlog
 
 from coinstream.s3.sinks.fault_point import FaultPoint, after_delta_commit
 from coinstream.s3.sinks.tagged_append import CheckpointResetError
-from coinstream.spark.api import BatchReporter
+from coinstream.spark import BatchReporter
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

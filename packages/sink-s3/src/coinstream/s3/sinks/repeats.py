@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from coinstream.spark.api import RECHECK
+from coinstream.spark import RECHECK
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -34,7 +34,7 @@ import structlog
 
 from coinstream.s3.sinks.fault_point import FaultPoint, after_delta_commit
 from coinstream.s3.sinks.repeats import without_repeats
-from coinstream.spark.api import RECHECK, BatchReporter
+from coinstream.spark import RECHECK, BatchReporter
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
