@@ -13,7 +13,15 @@ import structlog
 from coinstream.airflow.hooks.kafka import CoinstreamKafkaHook
 from coinstream.airflow.hooks.tiingo import TiingoHook
 from coinstream.airflow.arguments import duration_seconds, non_empty, whole_number
-from coinstream.core import ConfigError, IngestOptions, Ingestor, PluginHost, SourceFatalError, load_pipeline
+from coinstream.core import (
+    INGEST_COMPONENTS,
+    ConfigError,
+    IngestOptions,
+    Ingestor,
+    PluginHost,
+    SourceFatalError,
+    load_pipeline,
+)
 from coinstream.core.kafka import TopicMismatchError
 
 from airflow.sdk import BaseOperator, Context
@@ -66,7 +74,8 @@ class CoinstreamIngestOperator(BaseOperator):
         environ = {**os.environ, **self.connection_environment()}
         host = PluginHost()
         try:
-            pipeline = load_pipeline(self.pipeline, host.registry, environ=environ)
+            # like `coinstream ingest`: [source], [kafka] and the core sections, not the processor's parts
+            pipeline = load_pipeline(self.pipeline, host.registry, environ=environ, components=INGEST_COMPONENTS)
         except ConfigError as error:
             raise AirflowFailException(f"pipeline {self.pipeline} is not valid: {error}") from None
         options = IngestOptions(duration_s=self.duration_s, max_trades=self.max_trades,
