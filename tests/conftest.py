@@ -86,3 +86,16 @@ def produce(kafka_settings: KafkaSettings) -> Callable[[Sequence[Trade]], TradeA
         return codec
 
     return send
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run spark-transforms' Spark-only tier after everything else.
+
+    The pytest process keeps one JVM for all its SparkSessions: the first session's start fixes the
+    classpath and the SQL extensions the later ones get. The tier needs neither, while tests/delta and
+    tests/processor need the Kafka, Delta and S3A jars and Delta's extension (DESCRIBE HISTORY failed
+    with the tier first), so the sessions that need the most start first.
+    """
+    tier = [item for item in items if "spark-transforms/tests/spark/" in item.nodeid]
+    if tier:
+        items[:] = [item for item in items if item not in tier] + tier
