@@ -137,7 +137,7 @@ def latencies(s3: S3Settings, table: str = "trades", ingested_from_us: int = 0) 
     first_ingest = 2**62
     for fragment in dataset.get_fragments():
         stamp = commits[fragment.path.rsplit("/", 1)[-1]]
-        ingest = fragment.to_table(columns=["ingest_time"]).column("ingest_time")
+        ingest = fragment.to_table(columns=["ingest_time"], use_threads=False).column("ingest_time")
         micros = [m for m in pc.cast(pc.cast(ingest, pa.timestamp("us", tz="UTC")), pa.int64()).to_pylist()
                   if m >= ingested_from_us]
         if not micros:

@@ -133,6 +133,6 @@ def test_the_pipeline_dag_lands_the_trades_in_delta(airflow_db, pipeline, api_ke
     access = S3Access(access_key_id=connection["login"], secret_access_key=connection["password"],
                       region=connection["extra"]["region_name"], endpoint_url=connection["extra"]["endpoint_url"])
     trades = DeltaTable(pipeline["lake"].replace("s3a://", "s3://") + "/trades",
-                        storage_options=access.delta_storage_options()).to_pyarrow_table()
+                        storage_options=access.delta_storage_options()).to_pyarrow_dataset().to_table(use_threads=False)
     assert trades.num_rows == records_in(pipeline["bootstrap_servers"], pipeline["topic"])
     assert trades.num_rows >= TRADES

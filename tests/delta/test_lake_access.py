@@ -39,7 +39,8 @@ def test_the_dashboard_opens_it_under_its_lake_root(lake_s3, trades_uri, aws_env
                             region=lake_s3.region, environ=aws_environment)
     table = open_table(location, "trades")
     assert table is not None
-    assert sorted(table.to_pyarrow_table().column("trade_id").to_pylist()) == ROWS["trade_id"]
+    rows = table.to_pyarrow_dataset().to_table(use_threads=False)
+    assert sorted(rows.column("trade_id").to_pylist()) == ROWS["trade_id"]
     assert open_table(location, "no_such_table") is None
 
 

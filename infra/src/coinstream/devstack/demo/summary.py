@@ -19,6 +19,7 @@ from rich.table import Table
 
 from coinstream.dashboard import LakeLocation, open_table
 from coinstream.devstack.demo.accounting import DemoAccount
+from coinstream.lake import table_rows
 
 LAND_HINT = "run the demo again, or `coinstream process PIPELINE --available-now`"
 
@@ -112,10 +113,8 @@ def trade_ids_since(location: LakeLocation, table: str, since: datetime) -> list
     delta = open_table(location, table)
     if delta is None:
         return []
-    dataset = delta.to_pyarrow_dataset()
-    kind = dataset.schema.field("ingest_time").type
-    rows = dataset.to_table(columns=["trade_id"],
-                            filter=ds.field("ingest_time") >= pa.scalar(since.astimezone(UTC), type=kind))
+    kind = delta.schema().to_arrow().field("ingest_time").type
+    rows = table_rows(delta, ["trade_id"], ds.field("ingest_time") >= pa.scalar(since.astimezone(UTC), type=kind))
     return pc.drop_null(rows["trade_id"]).to_pylist()
 
 

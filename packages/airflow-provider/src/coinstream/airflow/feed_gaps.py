@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from coinstream.lake import table_rows
+
 if TYPE_CHECKING:
     from deltalake import DeltaTable
 
@@ -79,7 +81,7 @@ def backfilled_gap_ids(backfills: DeltaTable | None) -> set[str]:
     """The gap ids a ``feed_gap_backfills`` table records (none when the table does not exist yet)."""
     if backfills is None:
         return set()
-    return {str(value) for value in backfills.to_pyarrow_table(columns=["gap_id"]).column("gap_id").to_pylist()}
+    return {str(value) for value in table_rows(backfills, ["gap_id"]).column("gap_id").to_pylist()}
 
 
 def open_gaps(gaps: DeltaTable, table: str, backfilled: set[str], *, source: str, ended_before: datetime,
@@ -92,7 +94,7 @@ def open_gaps(gaps: DeltaTable, table: str, backfilled: set[str], *, source: str
         raise FeedGapsTableError(f"{table} has no column(s) {', '.join(missing)}; its columns are: "
                                  f"{', '.join(available)} (the processor's feed_gaps table is expected)")
     found: dict[str, OpenGap] = {}
-    for row in gaps.to_pyarrow_table(columns=list(FEED_GAPS_COLUMNS)).to_pylist():
+    for row in table_rows(gaps, FEED_GAPS_COLUMNS).to_pylist():
         gap = OpenGap(**row)
         if gap.source != source or gap.gap_id in backfilled or gap.gap_id in found or gap.gap_end >= ended_before:
             continue

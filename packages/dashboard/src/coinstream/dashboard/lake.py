@@ -12,7 +12,7 @@ from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
 from coinstream.dashboard.views import LakeSnapshot
-from coinstream.lake import credentials_from_environment, delta_rs_options, delta_rs_uri, is_s3_uri
+from coinstream.lake import credentials_from_environment, delta_rs_options, delta_rs_uri, is_s3_uri, table_rows
 
 log = structlog.get_logger(__name__)
 
@@ -69,17 +69,17 @@ def read_snapshot(location: LakeLocation) -> LakeSnapshot:
         raise LakeUnavailableError(
             f"no Delta table at {location.table_uri('trades')} yet; run the pipeline (`coinstream demo`) first")
     available = set(trades_table.schema().to_arrow().names)
-    trades = trades_table.to_pyarrow_table(columns=[c for c in TRADE_COLUMNS if c in available])
+    trades = table_rows(trades_table, [c for c in TRADE_COLUMNS if c in available])
     versions = {"trades": trades_table.version()}
     ohlcv: pa.Table | None = None
     ohlcv_table = open_table(location, "ohlcv_1m")
     if ohlcv_table is not None:
-        ohlcv = ohlcv_table.to_pyarrow_table()
+        ohlcv = table_rows(ohlcv_table)
         versions["ohlcv_1m"] = ohlcv_table.version()
     quarantine: pa.Table | None = None
     quarantine_table = open_table(location, "quarantine")
     if quarantine_table is not None:
-        quarantine = quarantine_table.to_pyarrow_table(columns=["reason"])
+        quarantine = table_rows(quarantine_table, ["reason"])
         versions["quarantine"] = quarantine_table.version()
     log.debug("lake_snapshot_read", trades=trades.num_rows, versions=versions)
     return LakeSnapshot(trades=trades, ohlcv_1m=ohlcv, table_versions=versions, quarantine=quarantine)

@@ -25,7 +25,7 @@ from coinstream.lake.maintenance import (
     optimize,
     vacuum,
 )
-from coinstream.lake.reader import Filters, LakeReader
+from coinstream.lake.reader import Filters, LakeReader, table_rows
 from coinstream.lake.settings import S3Settings
 from coinstream.lake.storage import delta_rs_options, delta_rs_uri, is_s3_uri, storage_options
 
@@ -40,5 +40,5 @@ __all__ = [  # noqa: RUF022
     "AwsCredentials", "Filters", "LakeReader", "MaintenanceResult", "S3SetupError", "S3Settings", "TableLocation",
     "TableLocationError", "TableNotFoundError", "credentials_from_environment", "delta_command", "delta_rs_options",
     "delta_rs_uri", "ensure_bucket", "history", "is_s3_uri", "optimize", "parse_location", "resolve_credentials",
-    "s3_client", "storage_options", "table_location", "vacuum", "__version__",
+    "s3_client", "storage_options", "table_location", "table_rows", "vacuum", "__version__",
 ]
