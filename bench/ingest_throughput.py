@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench_topics import delete_bench_topics
+from lock_id import print_lock
 from coinstream.core import PluginHost, parse_pipeline
 from coinstream.core.ingest import IngestOptions, Ingestor
 from coinstream.devstack.stack import LocalStack
@@ -171,6 +172,7 @@ def main() -> None:
     parser.add_argument("--sync", choices=("batch", "interval"), default="batch", help="[ingest] spool_sync")
     parser.add_argument("--profile", action="store_true", help="profile the ingestor and group its time")
     args = parser.parse_args()
+    print_lock()
 
     stack = LocalStack()
     started = stack.up().started

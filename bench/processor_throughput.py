@@ -30,6 +30,7 @@ from typing import Any
 from confluent_kafka.admin import AdminClient
 
 from bench_topics import delete_bench_topics
+from lock_id import print_lock
 from coinstream.core import ComponentContext, KafkaSettings, PluginHost, Provider, Trade, hookimpl, parse_pipeline
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
 from coinstream.spark import plugin as spark_plugin
@@ -199,6 +200,7 @@ def main() -> None:
     parser.add_argument("--skip-sustained", action="store_true")
     parser.add_argument("--skip-steady", action="store_true")
     args = parser.parse_args()
+    print_lock()
 
     from coinstream.spark.jars import ensure_jars
     from coinstream.spark.session import build_session
