@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pytest
 from confluent_kafka import KafkaException
@@ -69,6 +70,24 @@ dead_letter_topic = "{kafka.dead_letter_topic}"
 feed_gaps_topic = "{kafka.feed_gaps_topic}"
 partitions = {kafka.partitions}
 """
+
+
+def ingest_pipeline_toml(name: str, kafka: KafkaSettings, spool_dir: Path, simulator, *, ingest: str = "",
+                         source: str = "") -> str:
+    """A pipeline file for ``coinstream ingest`` from the Tiingo ``simulator`` into ``kafka``, spooling in
+    ``spool_dir``; ``ingest`` and ``source``: more lines of those tables."""
+    return f"""[pipeline]
+name = "{name}"
+
+{kafka_table(kafka)}
+[ingest]
+spool_dir = "{spool_dir}"
+{ingest}
+[source]
+name = "tiingo"
+url = "{simulator.url}"
+rest_url = "{simulator.rest_url}"
+{source}"""
 
 
 @pytest.fixture

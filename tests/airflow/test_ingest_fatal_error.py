@@ -7,7 +7,7 @@ import pytest
 
 from coinstream.core import SourceFatalError
 
-from ..conftest import kafka_table, unique_kafka_settings
+from ..conftest import ingest_pipeline_toml, unique_kafka_settings
 
 pytestmark = [pytest.mark.airflow, pytest.mark.stack]
 
@@ -20,20 +20,7 @@ def test_a_key_the_feed_rejects_fails_the_ingest_task_without_retry_and_without_
 
     kafka = unique_kafka_settings(local_stack, "airflow.fatal", partitions=1)
     path = tmp_path / "pipeline.toml"
-    path.write_text(f"""
-[pipeline]
-name = "fatal"
-
-{kafka_table(kafka)}
-[ingest]
-spool_dir = "{tmp_path / 'spool'}"
-
-[source]
-name = "tiingo"
-url = "{simulator.url}"
-rest_url = "{simulator.rest_url}"
-metadata = false
-""")
+    path.write_text(ingest_pipeline_toml("fatal", kafka, tmp_path / "spool", simulator, source="metadata = false\n"))
     wrong = "rejected-key-4b7e0a"
     monkeypatch.setenv("COINSTREAM_TIINGO_API_KEY", wrong)
     operator = CoinstreamIngestOperator(task_id="ingest", pipeline=str(path), duration=30, tiingo_conn_id=None)

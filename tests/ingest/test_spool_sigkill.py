@@ -28,7 +28,7 @@ from coinstream.core.kafka import TRADE, FeedGapAvroCodec, TradeAvroCodec, water
 from coinstream.tiingo.simulator import SimulatorConfig
 from coinstream.tiingo.simulator.threaded import simulator_in_thread
 
-from ..conftest import kafka_table
+from ..conftest import ingest_pipeline_toml, unique_kafka_settings
 from ..kafka.topic_reader import read_topic
 
 pytestmark = pytest.mark.stack
@@ -38,29 +38,13 @@ KILL_AFTER_ACKED = 10_000
 
 
 def write_pipeline(folder: Path, local_stack, simulator) -> tuple[Path, KafkaSettings, Path]:
-    suffix = uuid.uuid4().hex[:10]
-    kafka = KafkaSettings(bootstrap_servers=local_stack.bootstrap_servers,
-                          schema_registry_url=local_stack.schema_registry_url,
-                          trades_topic=f"test.spoolkill.{suffix}", dead_letter_topic=f"test.spoolkill.dlq.{suffix}",
-                          feed_gaps_topic=f"test.spoolkill.gaps.{suffix}", partitions=3)
+    kafka = unique_kafka_settings(local_stack, "spoolkill", partitions=3)
     spool_dir = folder / "spool"
     path = folder / "pipeline.toml"
-    path.write_text(f"""
-[pipeline]
-name = "spool-kill-{suffix}"
-
-{kafka_table(kafka)}
-[ingest]
-spool_dir = "{spool_dir}"
-spool_sync = "batch"
-
-[source]
-name = "tiingo"
-url = "{simulator.url}"
-rest_url = "{simulator.rest_url}"
-reconnect_initial_s = 0.1
-reconnect_max_s = 0.5
-""", encoding="utf-8")
+    path.write_text(ingest_pipeline_toml(f"spool-kill-{uuid.uuid4().hex[:10]}", kafka, spool_dir, simulator,
+                                         ingest='spool_sync = "batch"\n',
+                                         source="reconnect_initial_s = 0.1\nreconnect_max_s = 0.5\n"),
+                    encoding="utf-8")
     return path, kafka, spool_dir
 
 
