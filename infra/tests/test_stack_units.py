@@ -13,7 +13,13 @@ from coinstream.devstack.endpoints import StackEndpoints
 from coinstream.devstack.errors import StackError
 from coinstream.devstack.kafka_cluster import new_cluster_id, server_properties
 from coinstream.devstack.paths import StackPaths, find_infra_dir, resolve_paths
-from coinstream.devstack.pipeline_file import pipeline_toml, write_credentials_file
+from coinstream.devstack.pipeline_file import (
+    ensure_credentials,
+    pipeline_toml,
+    read_credentials_file,
+    with_saved_credentials,
+    write_credentials_file,
+)
 from coinstream.devstack.process import ProcessRecord, is_alive
 from coinstream.devstack.s3_signing import signed_request
 
@@ -60,6 +66,31 @@ def test_credentials_file_is_owner_only(tmp_path: Path) -> None:
     written = write_credentials_file(paths, StackEndpoints())
     assert oct(os.stat(written).st_mode & 0o777) == "0o600"
     assert "AWS_SECRET_ACCESS_KEY=coinstream-secret" in written.read_text().splitlines()
+
+
+def test_each_state_folder_gets_its_own_keys_once_and_keeps_them(tmp_path: Path) -> None:
+    first = StackPaths(infra=tmp_path / "infra", cache=tmp_path / "cache", state=tmp_path / "one")
+    other = StackPaths(infra=tmp_path / "infra", cache=tmp_path / "cache", state=tmp_path / "two")
+
+    made = ensure_credentials(first, StackEndpoints())
+    again = ensure_credentials(first, StackEndpoints())
+    elsewhere = ensure_credentials(other, StackEndpoints())
+
+    assert (made.s3_access_key, made.s3_secret_key) == (again.s3_access_key, again.s3_secret_key)
+    assert made.s3_secret_key not in ("coinstream-secret", elsewhere.s3_secret_key)
+    assert made.s3_access_key != elsewhere.s3_access_key
+    assert oct(os.stat(first.credentials_file).st_mode & 0o777) == "0o600"
+    assert read_credentials_file(first) == (made.s3_access_key, made.s3_secret_key)
+    assert made.s3_secret_key not in repr(made)
+    # a command run later against the same folder (status, a benchmark) sees the same keys
+    assert with_saved_credentials(first, StackEndpoints()).s3_secret_key == made.s3_secret_key
+
+
+def test_a_state_folder_from_before_generated_keys_keeps_the_keys_its_file_holds(tmp_path: Path) -> None:
+    paths = StackPaths(infra=tmp_path / "infra", cache=tmp_path / "cache", state=tmp_path / "state")
+    write_credentials_file(paths, StackEndpoints())
+
+    assert ensure_credentials(paths, StackEndpoints()).s3_secret_key == "coinstream-secret"
 
 
 def test_state_and_infra_folders_follow_the_environment(tmp_path: Path) -> None:

@@ -7,6 +7,8 @@ Each section is checked by the model of the package that reads it: ``[s3]`` by c
 from __future__ import annotations
 
 import os
+import secrets
+from dataclasses import replace
 from pathlib import Path
 
 import tomli_w
@@ -60,3 +62,31 @@ def write_credentials_file(paths: StackPaths, endpoints: StackEndpoints) -> Path
         out.writelines(f"{key}={value}\n" for key, value in credentials_environ(endpoints).items())
     os.chmod(path, 0o600)
     return path
+
+
+def read_credentials_file(paths: StackPaths) -> tuple[str, str] | None:
+    """The (access key, secret key) of the stack's credentials file, or None when it has none yet."""
+    try:
+        lines = paths.credentials_file.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return None
+    values = dict(line.split("=", 1) for line in lines if "=" in line)
+    access, secret = values.get("AWS_ACCESS_KEY_ID"), values.get("AWS_SECRET_ACCESS_KEY")
+    return (access, secret) if access and secret else None
+
+
+def with_saved_credentials(paths: StackPaths, endpoints: StackEndpoints) -> StackEndpoints:
+    """``endpoints`` with the S3 keys of the stack's credentials file, when it has one."""
+    saved = read_credentials_file(paths)
+    return endpoints if saved is None else replace(endpoints, s3_access_key=saved[0], s3_secret_key=saved[1])
+
+
+def ensure_credentials(paths: StackPaths, endpoints: StackEndpoints) -> StackEndpoints:
+    """``endpoints`` with this stack's own S3 keys: those of its credentials file, or, for a new state folder,
+    keys generated now and written there (0600). Each stack gets keys no other stack or user shares; a
+    state folder made before keys were generated keeps the ones its file holds."""
+    if read_credentials_file(paths) is None:
+        generated = replace(endpoints, s3_access_key=f"coinstream-{secrets.token_hex(6)}",
+                            s3_secret_key=secrets.token_urlsafe(30))
+        write_credentials_file(paths, generated)
+    return with_saved_credentials(paths, endpoints)
