@@ -1,5 +1,6 @@
 """A Spark standalone cluster on loopback for the tests: one master and one worker, started from pyspark's
-own ``bin/spark-class`` (the classes ``sbin/start-master.sh`` and ``start-worker.sh`` run), stopped by PID.
+own ``bin/spark-class`` (the pip package ships no ``sbin/start-master.sh``; these are the classes it would
+start), stopped by PID.
 
 ``spark-class`` ends in ``exec java ...``: the Popen's PID is the JVM's, so stopping it stops the daemon.
 """
