@@ -63,6 +63,7 @@ def build_session(settings: SparkSettings, jars: Sequence[Path], extra: Mapping[
         conf = {k: v for k, v in conf.items() if k.startswith("spark.sql.")}
     else:
         builder = builder.master(settings.master)
+        warn_unshared_checkpoint(settings)
     for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
@@ -71,6 +72,16 @@ def build_session(settings: SparkSettings, jars: Sequence[Path], extra: Mapping[
     log.info("spark_session_started", master=settings.connect_url or settings.master, jars=len(jars),
              spark_version=spark.version)
     return spark
+
+
+def warn_unshared_checkpoint(settings: SparkSettings) -> None:
+    """Warn when a cluster's executors may not reach the checkpoint: the state store (deduplication,
+    windows) is written by the executors, so a local folder only works when they run on the driver's machine."""
+    local_master = settings.master.startswith("local")
+    if not local_master and "://" not in settings.checkpoint_location:
+        log.warning("checkpoint_not_shared", master=settings.master, checkpoint=settings.checkpoint_location,
+                    hint="executors on other machines cannot write the state store there; set [spark] "
+                         "checkpoint_location to shared storage (s3a://BUCKET/checkpoints, hdfs://...)")
 
 
 def apply_runtime_conf(spark: SparkSession, conf: Mapping[str, str]) -> None:
