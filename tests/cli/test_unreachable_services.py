@@ -38,6 +38,7 @@ def coinstream(*arguments: str, environment: dict[str, str] | None = None) -> su
 def assert_unreachable(result: subprocess.CompletedProcess[str], service: str, endpoint: str, setting: str) -> str:
     output = result.stdout + result.stderr
     assert "Traceback" not in output
+    assert not [line for line in output.splitlines() if line.startswith("%")]  # librdkafka's own reconnect lines
     assert result.returncode == EXIT_SERVICE_UNREACHABLE, output
     [line] = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert line.startswith(f"error: cannot reach {service} at {endpoint} ("), line
