@@ -41,7 +41,7 @@ import tomli_w
 from bench_topics import delete_bench_topics
 from unreachable import ensure_bench_topics, run_or_exit
 
-from coinstream.core import KafkaSettings, PluginHost, Trade, parse_pipeline
+from coinstream.core import STACK_UP_HINT, KafkaSettings, PluginHost, ServiceUnreachableError, Trade, parse_pipeline
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer
 from coinstream.lake.bucket import s3_client
 from coinstream.lake.credentials import resolve_credentials
@@ -66,7 +66,8 @@ def stack_sections() -> tuple[dict[str, Any], dict[str, Any]]:
     """[kafka] and [s3] of the pipeline file ``coinstream stack up`` wrote; the S3 keys into os.environ."""
     pipeline_file, credentials = STATE / "pipeline.toml", STATE / "s3-credentials.env"
     if not pipeline_file.is_file() or not credentials.is_file():
-        raise SystemExit(f"no {pipeline_file} / {credentials}: start the stack with `coinstream stack up`")
+        raise ServiceUnreachableError("the local stack", str(STATE), f"reading {pipeline_file.name} and "
+                                      f"{credentials.name}: not there", f"{STACK_UP_HINT} (or set COINSTREAM_STACK_DIR)")
     for line in credentials.read_text().splitlines():
         key, _, value = line.partition("=")
         if key.strip() in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
