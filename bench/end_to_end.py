@@ -66,8 +66,9 @@ def stack_sections() -> tuple[dict[str, Any], dict[str, Any]]:
     """[kafka] and [s3] of the pipeline file ``coinstream stack up`` wrote; the S3 keys into os.environ."""
     pipeline_file, credentials = STATE / "pipeline.toml", STATE / "s3-credentials.env"
     if not pipeline_file.is_file() or not credentials.is_file():
-        raise ServiceUnreachableError("the local stack", str(STATE), f"reading {pipeline_file.name} and "
-                                      f"{credentials.name}: not there", f"{STACK_UP_HINT} (or set COINSTREAM_STACK_DIR)")
+        raise ServiceUnreachableError(
+            "the local stack", str(STATE), f"reading {pipeline_file.name} and {credentials.name}: not there",
+            f"{STACK_UP_HINT} (or set COINSTREAM_STACK_DIR)")
     for line in credentials.read_text().splitlines():
         key, _, value = line.partition("=")
         if key.strip() in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):

@@ -29,8 +29,8 @@ def closed_port() -> int:
 def coinstream(*arguments: str, environment: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``coinstream ARGUMENTS`` with none of the caller's COINSTREAM_/AWS_ settings, logs as JSON."""
     env = {name: value for name, value in os.environ.items() if not name.startswith(("COINSTREAM_", "AWS_"))}
-    env.update({"COINSTREAM_LOG_FORMAT": "json", "AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY": "test-secret",
-                **(environment or {})})
+    env.update({"COINSTREAM_LOG_FORMAT": "json", "AWS_ACCESS_KEY_ID": "test-key",
+                "AWS_SECRET_ACCESS_KEY": "test-secret", **(environment or {})})
     return subprocess.run([str(COINSTREAM), *arguments], capture_output=True, text=True, env=env, timeout=60,
                           check=False)
 

@@ -53,7 +53,12 @@ from coinstream.core.registry import (
     SectionRegistrar,
 )
 from coinstream.core.source import Source, SourceFatalError, SourceRecord, SourceStats
-from coinstream.core.unreachable import EXIT_SERVICE_UNREACHABLE, STACK_UP_HINT, UNREACHABLE_MARKER, ServiceUnreachableError
+from coinstream.core.unreachable import (
+    EXIT_SERVICE_UNREACHABLE,
+    STACK_UP_HINT,
+    UNREACHABLE_MARKER,
+    ServiceUnreachableError,
+)
 
 if TYPE_CHECKING:
     from coinstream.core.cli.main import main as cli_main
