@@ -31,7 +31,7 @@ from bench_topics import delete_bench_topics
 from lock_id import print_lock
 from unreachable import ensure_bench_topics, run_or_exit
 from coinstream.core import ComponentContext, KafkaSettings, PluginHost, Provider, Trade, hookimpl, parse_pipeline
-from coinstream.core.kafka import TradeAvroCodec, TradeProducer
+from coinstream.core.kafka import TradeAvroCodec, TradeProducer, require_brokers
 from coinstream.spark import plugin as spark_plugin
 from coinstream.spark.api import SinkContext, SinkSettings
 from coinstream.spark.processor import Processor, ProcessorOptions, ProcessorReport
@@ -200,6 +200,8 @@ def main() -> None:
     parser.add_argument("--skip-steady", action="store_true")
     args = parser.parse_args()
     print_lock()
+    # before the JVM starts: brokers that do not answer are one line and exit 2 in seconds
+    require_brokers(KafkaSettings(bootstrap_servers=args.bootstrap_servers))
 
     from coinstream.spark.jars import ensure_jars
     from coinstream.spark.session import build_session
