@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from coinstream.core import BatchMetrics, ConfiguredComponent, LifecycleHooks, Pipeline, feed_gap_schema_str
+from coinstream.core import (
+    BatchMetrics,
+    ConfiguredComponent,
+    LifecycleHooks,
+    Pipeline,
+    ServiceUnreachableError,
+    feed_gap_schema_str,
+)
 from coinstream.core.kafka import require_brokers
 from coinstream.spark.api import ENGINE, FEED_GAPS, SinkContext, Trigger, sink_spark_conf
 from coinstream.spark.decode import decode_trades, kafka_options, read_kafka
@@ -186,6 +193,9 @@ class Processor:
                 aggregated=stream.aggregated, report=self.watcher.reporter(query_name))
             try:
                 query = planned.sink.start(stream.frame, context)
+            except ServiceUnreachableError:
+                self.stop()
+                raise  # its own line names the endpoint and the fix; the command exits 2
             except Exception as error:
                 self.stop()
                 raise ProcessorError(_start_failure(planned, error)) from error
