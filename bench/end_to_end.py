@@ -39,10 +39,10 @@ from typing import Any
 
 import tomli_w
 from bench_topics import delete_bench_topics
-from confluent_kafka.admin import AdminClient
+from unreachable import ensure_bench_topics, run_or_exit
 
-from coinstream.core import KafkaSettings, PluginHost, Trade, parse_pipeline
-from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
+from coinstream.core import STACK_UP_HINT, KafkaSettings, PluginHost, ServiceUnreachableError, Trade, parse_pipeline
+from coinstream.core.kafka import TradeAvroCodec, TradeProducer
 from coinstream.lake.bucket import s3_client
 from coinstream.lake.credentials import resolve_credentials
 from coinstream.lake.reader import LakeReader
@@ -66,7 +66,9 @@ def stack_sections() -> tuple[dict[str, Any], dict[str, Any]]:
     """[kafka] and [s3] of the pipeline file ``coinstream stack up`` wrote; the S3 keys into os.environ."""
     pipeline_file, credentials = STATE / "pipeline.toml", STATE / "s3-credentials.env"
     if not pipeline_file.is_file() or not credentials.is_file():
-        raise SystemExit(f"no {pipeline_file} / {credentials}: start the stack with `coinstream stack up`")
+        raise ServiceUnreachableError(
+            "the local stack", str(STATE), f"reading {pipeline_file.name} and {credentials.name}: not there",
+            f"{STACK_UP_HINT} (or set COINSTREAM_STACK_DIR)")
     for line in credentials.read_text().splitlines():
         key, _, value = line.partition("=")
         if key.strip() in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
@@ -191,7 +193,7 @@ def volume(args: argparse.Namespace) -> dict[str, Any]:
     kafka_raw, s3_raw = stack_sections()
     kafka = fresh_kafka(kafka_raw, args.partitions)
     s3 = S3Settings(**{**s3_raw, "prefix": f"bench/{uuid.uuid4().hex[:8]}/"})
-    ensure_topics(AdminClient(admin_config(kafka)), pipeline_topics(kafka))
+    ensure_bench_topics(kafka)
     producer = TradeProducer(kafka, TradeAvroCodec.for_kafka(kafka))
     checkpoints = Path(args.workdir) / "chk-volume"
     try:
@@ -243,7 +245,7 @@ def live(args: argparse.Namespace) -> dict[str, Any]:
     kafka_raw, s3_raw = stack_sections()
     kafka = fresh_kafka(kafka_raw, args.partitions)
     s3 = S3Settings(**{**s3_raw, "prefix": f"bench/{uuid.uuid4().hex[:8]}/"})
-    ensure_topics(AdminClient(admin_config(kafka)), pipeline_topics(kafka))
+    ensure_bench_topics(kafka)
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     spark = start_session(s3)
@@ -357,4 +359,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_or_exit(main)

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from bench_topics import delete_bench_topics
 from lock_id import print_lock
+from unreachable import run_or_exit
 from coinstream.core import PluginHost, parse_pipeline
 from coinstream.core.ingest import IngestOptions, Ingestor
 from coinstream.devstack.stack import LocalStack
@@ -188,4 +189,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_or_exit(main)

@@ -27,12 +27,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka.admin import AdminClient
-
 from bench_topics import delete_bench_topics
 from lock_id import print_lock
+from unreachable import ensure_bench_topics, run_or_exit
 from coinstream.core import ComponentContext, KafkaSettings, PluginHost, Provider, Trade, hookimpl, parse_pipeline
-from coinstream.core.kafka import TradeAvroCodec, TradeProducer, admin_config, ensure_topics, pipeline_topics
+from coinstream.core.kafka import TradeAvroCodec, TradeProducer, require_brokers
 from coinstream.spark import plugin as spark_plugin
 from coinstream.spark.api import SinkContext, SinkSettings
 from coinstream.spark.processor import Processor, ProcessorOptions, ProcessorReport
@@ -78,7 +77,7 @@ def kafka_settings(args: argparse.Namespace) -> KafkaSettings:
 
 
 def producer_for(settings: KafkaSettings) -> TradeProducer:
-    ensure_topics(AdminClient(admin_config(settings)), pipeline_topics(settings))
+    ensure_bench_topics(settings)
     codec = TradeAvroCodec.for_kafka(settings)
     return TradeProducer(settings, codec)
 
@@ -201,6 +200,8 @@ def main() -> None:
     parser.add_argument("--skip-steady", action="store_true")
     args = parser.parse_args()
     print_lock()
+    # before the JVM starts: brokers that do not answer are one line and exit 2 in seconds
+    require_brokers(KafkaSettings(bootstrap_servers=args.bootstrap_servers))
 
     from coinstream.spark.jars import ensure_jars
     from coinstream.spark.session import build_session
@@ -224,4 +225,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_or_exit(main)

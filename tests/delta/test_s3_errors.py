@@ -27,7 +27,7 @@ def test_a_wrong_endpoint_says_which_and_how_to_start_the_stack(stack_s3, aws_en
     with pytest.raises(S3SetupError) as raised:
         ensure_bucket(wrong)
     message = str(raised.value)
-    assert f"cannot reach the S3 endpoint {wrong.endpoint_url}" in message
+    assert f"cannot reach S3 at {wrong.endpoint_url} (" in message
     assert "coinstream stack up" in message
 
 

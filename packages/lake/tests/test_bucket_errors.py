@@ -22,7 +22,7 @@ def test_nothing_listening_at_the_endpoint_is_reported_with_the_fix():
     endpoint = f"http://127.0.0.1:{closed_port()}"
     with pytest.raises(S3SetupError) as raised:
         ensure_bucket(S3Settings(endpoint_url=endpoint, path_style=True), AwsCredentials("a", "b", None, "env"))
-    assert f"cannot reach the S3 endpoint {endpoint}" in str(raised.value)
+    assert f"cannot reach S3 at {endpoint} (checking bucket" in str(raised.value)
     assert "[s3] endpoint_url" in str(raised.value)
 
 

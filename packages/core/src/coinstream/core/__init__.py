@@ -53,6 +53,12 @@ from coinstream.core.registry import (
     SectionRegistrar,
 )
 from coinstream.core.source import Source, SourceFatalError, SourceRecord, SourceStats
+from coinstream.core.unreachable import (
+    EXIT_SERVICE_UNREACHABLE,
+    STACK_UP_HINT,
+    UNREACHABLE_MARKER,
+    ServiceUnreachableError,
+)
 
 if TYPE_CHECKING:
     from coinstream.core.cli.main import main as cli_main
@@ -64,6 +70,7 @@ __getattr__ = lazy_exports(__name__, {
 })
 
 __all__ = [
+    "EXIT_SERVICE_UNREACHABLE",
     "INGEST_COMPONENTS",
     "BatchMetrics",
     "CommandRegistrar",
@@ -89,7 +96,9 @@ __all__ = [
     "Registry",
     "RegistryError",
     "Role",
+    "STACK_UP_HINT",
     "SectionRegistrar",
+    "ServiceUnreachableError",
     "Source",
     "SourceContext",
     "SourceFatalError",
@@ -97,6 +106,7 @@ __all__ = [
     "SourceStats",
     "StrictModel",
     "Trade",
+    "UNREACHABLE_MARKER",
     "__version__",
     "cli_main",
     "derive_gap_id",

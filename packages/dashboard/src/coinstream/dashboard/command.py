@@ -9,10 +9,12 @@ from pathlib import Path
 
 import click
 
+from coinstream.core import EXIT_SERVICE_UNREACHABLE, ServiceUnreachableError, echo_error
 from coinstream.dashboard.lake import LakeLocation, LakeUnavailableError, read_snapshot
 from coinstream.dashboard.page import render_static
 from coinstream.dashboard.server import DashboardServer
 from coinstream.dashboard.views import build_views
+from coinstream.lake import check_endpoint, is_s3_uri
 
 
 def write_report(location: LakeLocation, out: Path, run_books: list[dict[str, object]] | None = None
@@ -65,6 +67,12 @@ def dashboard_command(lake: str, s3_endpoint: str | None, s3_region: str, out: P
     """Serve the dashboard over the Delta tables (or write it with --out). Credentials come from the
     standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)."""
     location = LakeLocation(root=lake, endpoint_url=s3_endpoint, region=s3_region)
+    if is_s3_uri(lake):
+        try:
+            check_endpoint(s3_endpoint)  # seconds, where delta-rs would retry for minutes
+        except ServiceUnreachableError as error:
+            echo_error(error)
+            raise SystemExit(EXIT_SERVICE_UNREACHABLE) from None
     if out is not None:
         try:
             views = write_report(location, out)

@@ -15,7 +15,13 @@ from coinstream.lake.credentials import (
     credentials_from_environment,
     resolve_credentials,
 )
-from coinstream.lake.errors import S3SetupError, TableLocationError, TableNotFoundError
+from coinstream.lake.endpoint import check_endpoint
+from coinstream.lake.errors import (
+    S3SetupError,
+    S3UnreachableError,
+    TableLocationError,
+    TableNotFoundError,
+)
 from coinstream.lake.location import TableLocation, parse_location, table_location
 from coinstream.lake.maintenance import (
     DEFAULT_RETENTION_HOURS,
@@ -37,8 +43,9 @@ __getattr__ = lazy_exports(__name__, {name: "coinstream.lake.cli" for name in ("
 
 __all__ = [  # noqa: RUF022
     "DEFAULT_RETENTION_HOURS", "DEFAULT_ZORDER", "EXIT_CONFIG_ERROR", "EXIT_FAILED", "NO_CREDENTIALS_HINT",
-    "AwsCredentials", "Filters", "LakeReader", "MaintenanceResult", "S3SetupError", "S3Settings", "TableLocation",
-    "TableLocationError", "TableNotFoundError", "credentials_from_environment", "delta_command", "delta_rs_options",
-    "delta_rs_uri", "ensure_bucket", "history", "is_s3_uri", "optimize", "parse_location", "resolve_credentials",
-    "s3_client", "storage_options", "table_location", "table_rows", "vacuum", "__version__",
+    "AwsCredentials", "Filters", "LakeReader", "MaintenanceResult", "S3SetupError", "S3Settings", "S3UnreachableError",
+    "TableLocation", "TableLocationError", "TableNotFoundError", "check_endpoint", "credentials_from_environment",
+    "delta_command", "delta_rs_options", "delta_rs_uri", "ensure_bucket", "history", "is_s3_uri", "optimize",
+    "parse_location", "resolve_credentials", "s3_client", "storage_options", "table_location", "table_rows", "vacuum",
+    "__version__",
 ]

@@ -13,7 +13,7 @@ import structlog
 
 from coinstream.core import redact_text
 from coinstream.lake.credentials import NO_CREDENTIALS_HINT, AwsCredentials, resolve_credentials
-from coinstream.lake.errors import S3SetupError
+from coinstream.lake.errors import S3SetupError, S3UnreachableError
 from coinstream.lake.settings import S3Settings
 
 log = structlog.get_logger(__name__)
@@ -55,10 +55,7 @@ def ensure_bucket(s3: S3Settings, credentials: AwsCredentials | None = None, *, 
         log.debug("s3_bucket_checked", bucket=s3.bucket, endpoint=where)
         return
     except EndpointConnectionError as error:
-        raise S3SetupError(
-            f"cannot reach the S3 endpoint {where} ({_first_line(error)}): is it running and is [s3] endpoint_url "
-            "right? For the local stack run `coinstream stack up` (S3 on http://127.0.0.1:19000); for AWS leave "
-            "endpoint_url unset") from None
+        raise S3UnreachableError(where, f"checking bucket {s3.bucket!r}: {_first_line(error)}") from None
     except NoCredentialsError:
         raise S3SetupError(f"cannot check bucket {s3.bucket!r}: {NO_CREDENTIALS_HINT}") from None
     except ClientError as error:

@@ -14,7 +14,15 @@ from typing import Any
 
 import click
 
-from coinstream.core import ConfigError, PluginHost, echo_error, load_pipeline, parse_pipeline
+from coinstream.core import (
+    EXIT_SERVICE_UNREACHABLE,
+    ConfigError,
+    PluginHost,
+    ServiceUnreachableError,
+    echo_error,
+    load_pipeline,
+    parse_pipeline,
+)
 from coinstream.lake.errors import S3SetupError, TableLocationError, TableNotFoundError
 from coinstream.lake.maintenance import DEFAULT_RETENTION_HOURS, history, optimize, vacuum
 from coinstream.lake.reader import LakeReader
@@ -51,6 +59,9 @@ def _split(table: str) -> tuple[str, str | None]:
 def _run(action: Any) -> Any:
     try:
         return action()
+    except ServiceUnreachableError as error:
+        echo_error(error)
+        raise SystemExit(EXIT_SERVICE_UNREACHABLE) from None
     except (TableNotFoundError, TableLocationError, S3SetupError) as error:
         echo_error(error)
         raise SystemExit(EXIT_FAILED) from None

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from coinstream.lake.credentials import NO_CREDENTIALS_HINT, AwsCredentials, resolve_credentials
+from coinstream.lake.endpoint import check_endpoint
 from coinstream.lake.errors import S3SetupError, TableNotFoundError
 from coinstream.lake.location import TableLocation, table_location
 from coinstream.lake.settings import S3Settings
@@ -37,6 +38,7 @@ class LakeReader:
     def __init__(self, s3: S3Settings | None = None, credentials: AwsCredentials | None = None) -> None:
         self.s3 = s3
         self._credentials = credentials
+        self._endpoint_checked = False
 
     def location(self, table: str, path: str | None = None) -> TableLocation:
         """Where ``table`` lives (an explicit ``path`` wins over [s3])."""
@@ -46,10 +48,13 @@ class LakeReader:
         """delta-rs options for ``location`` (empty for a local folder)."""
         if not location.on_s3:
             return {}
+        s3 = self.s3 or S3Settings(bucket=location.bucket or "coinstream")
+        if not self._endpoint_checked:
+            check_endpoint(s3.endpoint_url)
+            self._endpoint_checked = True
         credentials = self._credentials or resolve_credentials()
         if credentials is None:
             raise S3SetupError(f"cannot read {location}: {NO_CREDENTIALS_HINT}")
-        s3 = self.s3 or S3Settings(bucket=location.bucket or "coinstream")
         return storage_options(s3, credentials)
 
     def table(self, table: str, path: str | None = None, version: int | None = None) -> DeltaTable:

@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from coinstream.core import BatchMetrics, ConfiguredComponent, LifecycleHooks, Pipeline, feed_gap_schema_str
+from coinstream.core import (
+    BatchMetrics,
+    ConfiguredComponent,
+    LifecycleHooks,
+    Pipeline,
+    ServiceUnreachableError,
+    feed_gap_schema_str,
+)
+from coinstream.core.kafka import require_brokers
 from coinstream.spark.api import ENGINE, FEED_GAPS, SinkContext, Trigger, sink_spark_conf
 from coinstream.spark.decode import decode_trades, kafka_options, read_kafka
 from coinstream.spark.feed_gaps import FEED_GAP_KEYS, feed_gap_rows
@@ -118,6 +126,8 @@ class Processor:
         if any(planned.stream == FEED_GAPS for planned in self._sinks):
             self._gap_writers = fetch_feed_gap_writer_schemas(self.pipeline.config.kafka)
             check_readable(self._gap_writers, feed_gap_schema_str())
+        # Spark's Kafka source waits for ever on brokers that do not answer: ask them first, in seconds.
+        require_brokers(self.pipeline.config.kafka)
 
     def _plan_sinks(self) -> list[_PlannedSink]:
         planned, seen = [], {}
@@ -183,6 +193,9 @@ class Processor:
                 aggregated=stream.aggregated, report=self.watcher.reporter(query_name))
             try:
                 query = planned.sink.start(stream.frame, context)
+            except ServiceUnreachableError:
+                self.stop()
+                raise  # its own line names the endpoint and the fix; the command exits 2
             except Exception as error:
                 self.stop()
                 raise ProcessorError(_start_failure(planned, error)) from error

@@ -16,7 +16,12 @@ from typing import Any, NoReturn
 import structlog
 
 from coinstream.core import KafkaSettings, feed_gap_schema_str, trade_schema_str
-from coinstream.core.kafka import feed_gaps_subject, schema_registry_client, trades_subject
+from coinstream.core.kafka import (
+    SchemaRegistryUnreachableError,
+    feed_gaps_subject,
+    schema_registry_client,
+    trades_subject,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -103,9 +108,8 @@ def _registry_failure(kafka: KafkaSettings, subject: str, error: Exception) -> N
             f"the schema registry at {kafka.schema_registry_url} answered HTTP {error.http_status_code} for "
             f"subject {subject!r}: {error.error_message}"
         ) from None
-    raise UnreadableSchemaError(
-        f"cannot reach the schema registry at {kafka.schema_registry_url} ({type(error).__name__}: {error}); "
-        "start the local stack with `coinstream stack up` or set kafka.schema_registry_url"
+    raise SchemaRegistryUnreachableError(
+        kafka.schema_registry_url, f"reading the writer schemas of subject {subject!r}: {type(error).__name__}"
     ) from None
 
 

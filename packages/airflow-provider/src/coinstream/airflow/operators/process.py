@@ -13,6 +13,7 @@ from coinstream.airflow.command_runner import CommandResult, CommandRunner, coin
 from coinstream.airflow.hooks.kafka import CoinstreamKafkaHook
 from coinstream.airflow.hooks.s3 import s3_access
 from coinstream.airflow.arguments import duration_seconds, non_empty
+from coinstream.core import UNREACHABLE_MARKER
 
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
@@ -109,7 +110,9 @@ class CoinstreamProcessOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         result = self._runner.run(self.command(), self.environment())
-        if result.returncode == EXIT_CONFIG_ERROR:
+        # Exit 2 is also a service that did not answer ("error: cannot reach ..."): worth a retry, unlike a
+        # pipeline file that must be fixed first.
+        if result.returncode == EXIT_CONFIG_ERROR and f"error: {UNREACHABLE_MARKER}" not in result.tail:
             raise AirflowFailException(f"`coinstream process {self.pipeline}` refused to start (exit 2: its pipeline "
                                        "file, or the command itself when coinstream-spark-transforms is not installed "
                                        f"on this worker; its last lines say which):\n{result.tail}")

@@ -12,6 +12,7 @@ from coinstream.core.cli.state import EXIT_CONFIG_ERROR, CliState
 from coinstream.core.logs import configure_logging
 from coinstream.core.plugins import PluginError, PluginHost
 from coinstream.core.registry import RegistryError
+from coinstream.core.unreachable import EXIT_SERVICE_UNREACHABLE, ServiceUnreachableError
 
 
 def load_host_or_exit() -> PluginHost:
@@ -65,6 +66,15 @@ class PluginCommandGroup(click.Group):
         if name and not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
             ctx.fail(unknown_command_message(name, _state(ctx).host))
         return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        # Every command, whichever plugin registers it: a service that does not answer is one line
+        # naming it and the fix, exit 2, never a traceback.
+        try:
+            return super().invoke(ctx)
+        except ServiceUnreachableError as error:
+            echo_error(error)
+            raise SystemExit(EXIT_SERVICE_UNREACHABLE) from None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         configure_logging(ctx.params.get("log_level", "info"), ctx.params.get("log_format", "auto"))

@@ -13,8 +13,9 @@ from coinstream.core.cli.state import cli_state
 from coinstream.core.config import INGEST_COMPONENTS
 from coinstream.core.ingest.progress import IngestProgress
 from coinstream.core.ingest.runner import IngestOptions, Ingestor
-from coinstream.core.kafka.admin import KafkaUnreachableError, TopicMismatchError
+from coinstream.core.kafka.admin import TopicMismatchError
 from coinstream.core.kafka.avro import SchemaRegistryUnavailableError
+from coinstream.core.unreachable import EXIT_SERVICE_UNREACHABLE, ServiceUnreachableError
 
 EXIT_NOT_ALL_ACKNOWLEDGED = 1
 EXIT_SETUP_FAILED = 3
@@ -44,7 +45,10 @@ def ingest_command(pipeline_file: Path, duration: float | None, max_trades: int 
         ingestor = Ingestor(pipeline, state.host.hook, options)
         try:
             report = asyncio.run(ingestor.run())
-        except (TopicMismatchError, SchemaRegistryUnavailableError, KafkaUnreachableError) as error:
+        except ServiceUnreachableError as error:
+            echo_error(error)
+            raise SystemExit(EXIT_SERVICE_UNREACHABLE) from None
+        except (TopicMismatchError, SchemaRegistryUnavailableError) as error:
             echo_error(error)
             raise SystemExit(EXIT_SETUP_FAILED) from None
     click.echo(

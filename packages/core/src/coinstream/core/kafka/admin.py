@@ -11,6 +11,8 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
 from coinstream.core.config.models import KafkaSettings
+from coinstream.core.kafka.client_config import admin_config
+from coinstream.core.unreachable import STACK_UP_HINT, ServiceUnreachableError
 
 log = structlog.get_logger(__name__)
 
@@ -22,22 +24,30 @@ _DEAD_LETTER_CONFIGS = {"unclean.leader.election.enable": "false", "retention.ms
 _FEED_GAP_CONFIGS = {"unclean.leader.election.enable": "false", "retention.ms": str(30 * 24 * 3600 * 1000),
                      "cleanup.policy": "delete"}
 FEED_GAP_PARTITIONS = 1
+# A broker that is up answers the first metadata request in well under a second, a remote SASL_SSL
+# cluster in one or two; waiting longer only delays the message that nothing answers.
+REACH_TIMEOUT_S = 5.0
 
 
 class TopicMismatchError(Exception):
     """An existing topic differs from what the pipeline asks for (the message says what and how to fix)."""
 
 
-class KafkaUnreachableError(Exception):
+KAFKA_FIX = (f"{STACK_UP_HINT}, or set [kafka] bootstrap_servers / COINSTREAM_KAFKA_BOOTSTRAP_SERVERS to brokers "
+             "that answer")
+
+
+class KafkaUnreachableError(ServiceUnreachableError):
     """No Kafka broker answered (the message names the bootstrap servers, what was tried and what to do)."""
+
+    def __init__(self, endpoint: str, tried: str, fix: str = KAFKA_FIX) -> None:
+        super().__init__("Kafka", endpoint, tried, fix)
 
 
 def kafka_unreachable(settings: KafkaSettings, error: Exception) -> KafkaUnreachableError:
     """The error to raise when ``settings``' brokers did not answer: endpoint, cause and fix."""
-    return KafkaUnreachableError(
-        f"cannot reach Kafka at {settings.bootstrap_servers} ({error}); start the local stack with "
-        "`coinstream stack up`, or set [kafka] bootstrap_servers / COINSTREAM_KAFKA_BOOTSTRAP_SERVERS to brokers "
-        "that answer")
+    tried = error.tried if isinstance(error, ServiceUnreachableError) else str(error)
+    return KafkaUnreachableError(settings.bootstrap_servers, tried)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +100,17 @@ def cluster_broker_count(admin: AdminClient, timeout_s: float = 10.0) -> int:
         return len(admin.list_topics(timeout=timeout_s).brokers)
     except KafkaException as error:
         cause = error.args[0].str() if error.args and isinstance(error.args[0], KafkaError) else str(error)
-        raise KafkaUnreachableError(f"no broker answered a metadata request in {timeout_s:.0f} s: {cause}") from None
+        raise KafkaUnreachableError("the bootstrap servers",
+                                    f"no broker answered a metadata request in {timeout_s:.0f} s: {cause}") from None
+
+
+def require_brokers(settings: KafkaSettings, timeout_s: float = REACH_TIMEOUT_S) -> int:
+    """Return the number of brokers ``settings``' cluster reports; raise :class:`KafkaUnreachableError` naming
+    the bootstrap servers and the fix when none answers within ``timeout_s``."""
+    try:
+        return cluster_broker_count(AdminClient(admin_config(settings)), timeout_s)
+    except KafkaUnreachableError as error:
+        raise kafka_unreachable(settings, error) from None
 
 
 def _describe(admin: AdminClient, name: str, timeout_s: float) -> tuple[int, int, int] | None:
@@ -157,9 +177,10 @@ def ensure_topics(admin: AdminClient, specs: Sequence[TopicSpec], timeout_s: flo
 
     Raises :class:`TopicMismatchError` when the cluster has fewer brokers than a replication
     factor, or (``strict``) when an existing topic differs in partitions, replication factor or
-    min.insync.replicas; the message lists every difference and how to fix it.
+    min.insync.replicas; the message lists every difference and how to fix it. Raises
+    :class:`KafkaUnreachableError` when no broker answers within :data:`REACH_TIMEOUT_S`.
     """
-    brokers = cluster_broker_count(admin, timeout_s)
+    brokers = cluster_broker_count(admin, min(timeout_s, REACH_TIMEOUT_S))
     for spec in specs:
         if spec.replication_factor > brokers:
             raise TopicMismatchError(

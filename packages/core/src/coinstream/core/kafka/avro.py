@@ -22,6 +22,7 @@ from coinstream.core.config.models import KafkaSettings
 from coinstream.core.kafka.trade_encoder import TradeEncoder
 from coinstream.core.records.feed_gap import FeedGap, feed_gap_schema_str
 from coinstream.core.records.trade import Trade, trade_schema_str
+from coinstream.core.unreachable import STACK_UP_HINT, ServiceUnreachableError
 
 log = structlog.get_logger(__name__)
 
@@ -33,6 +34,17 @@ _PYTHON_FIELDS = tuple(Trade.__dataclass_fields__)
 
 class SchemaRegistryUnavailableError(Exception):
     """The schema registry could not be reached or refused the schema (the message says which)."""
+
+
+REGISTRY_FIX = (f"{STACK_UP_HINT}, or set [kafka] schema_registry_url / COINSTREAM_SCHEMA_REGISTRY_URL to a "
+                "registry that answers")
+
+
+class SchemaRegistryUnreachableError(SchemaRegistryUnavailableError, ServiceUnreachableError):
+    """No schema registry answered at the URL (connection refused, DNS, timeout)."""
+
+    def __init__(self, endpoint: str, tried: str, fix: str = REGISTRY_FIX) -> None:
+        ServiceUnreachableError.__init__(self, "the schema registry", endpoint, tried, fix)
 
 
 def trades_subject(topic: str) -> str:
@@ -124,10 +136,9 @@ class AvroValueCodec:
                 f"{self.subject!r}: {error.error_message}"
             ) from None
         except Exception as error:  # connection refused, DNS, timeouts: requests/httpx errors
-            raise SchemaRegistryUnavailableError(
-                f"cannot reach the schema registry at {where} ({type(error).__name__}); start the local stack "
-                "with `coinstream stack up` or set kafka.schema_registry_url / COINSTREAM_SCHEMA_REGISTRY_URL"
-            ) from None
+            raise SchemaRegistryUnreachableError(
+                where, f"registering the {self.record_name} schema for subject {self.subject!r}: "
+                f"{type(error).__name__}") from None
         log.info("schema_registered", subject=self.subject, schema_id=schema_id)
         return int(schema_id)
 

@@ -21,7 +21,10 @@ def _common(settings: KafkaSettings) -> dict[str, Any]:
 
 def admin_config(settings: KafkaSettings) -> dict[str, Any]:
     """Return the AdminClient configuration."""
-    return _common(settings)
+    # An admin call's failure comes back as an exception that says what to do (KafkaUnreachableError,
+    # TopicMismatchError); librdkafka would also print a FAIL line on every reconnect, some twenty a
+    # second while no broker answers, burying that one line. Critical messages are still printed.
+    return {**_common(settings), "log_level": 2}
 
 
 def producer_config(settings: KafkaSettings, *, spooled: bool = False) -> dict[str, Any]:
