@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import AdminClient
 
 from coinstream.core import KafkaSettings, Trade
@@ -88,6 +88,18 @@ name = "tiingo"
 url = "{simulator.url}"
 rest_url = "{simulator.rest_url}"
 {source}"""
+
+
+@pytest.fixture
+def produce_raw(kafka_settings) -> Callable[[bytes], None]:
+    """Send one raw value to the trades topic (for records the processor cannot decode)."""
+
+    def send(value: bytes) -> None:
+        producer = Producer({"bootstrap.servers": kafka_settings.bootstrap_servers, "acks": "all"})
+        producer.produce(kafka_settings.trades_topic, value=value, key=b"raw")
+        assert producer.flush(30) == 0
+
+    return send
 
 
 @pytest.fixture

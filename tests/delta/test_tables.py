@@ -27,7 +27,8 @@ SCHEMAS = {
                  ("close", "double"), ("volume", "double"), ("vwap", "double"), ("trade_count", "bigint")],
     "exchange_stats": [("window_start", "timestamp"), ("window_end", "timestamp"), ("exchange", "string"),
                        ("trade_count", "bigint"), ("notional", "double"), ("distinct_tickers", "int")],
-    "quarantine": [*TRADE_TYPES, ("reason", "string"), ("quarantined_by", "string")],
+    "quarantine": [*TRADE_TYPES, ("reason", "string"), ("quarantined_by", "string"), ("kafka_topic", "string"),
+                   ("kafka_partition", "int"), ("kafka_offset", "bigint"), ("raw_value", "binary")],
 }
 
 
@@ -128,3 +129,20 @@ def test_a_second_run_adds_only_the_new_trades_and_updates_the_open_bar(run_pipe
     assert key[0]["trade_count"] == len(binance_btc) + 1
     assert key[0]["high"] == 250.0 and key[0]["close"] == 250.0
     assert sum(bar["trade_count"] for bar in bars) == 41
+
+
+def test_an_undecodable_record_lands_once_in_quarantine_and_the_query_goes_on(run_pipeline, produce, produce_raw,
+                                                                              lake):
+    produce([trade("before", 1.0)])
+    produce_raw(b"\x00\x00\x01\x02\x03garbage")                   # an unknown schema id
+    run_pipeline(FULL_TRANSFORMS, [ALL_TABLES[0], ALL_TABLES[3]], name="poison")
+    produce([trade("after", 2.0)])
+    run_pipeline(FULL_TRANSFORMS, [ALL_TABLES[0], ALL_TABLES[3]], name="poison")
+
+    assert sorted(lake.read("trades", columns=["trade_id"]).column("trade_id").to_pylist()) == ["after", "before"]
+    [poisoned] = lake.read("quarantine").to_pylist()
+    assert poisoned["quarantined_by"] == "decode"
+    assert poisoned["reason"].startswith("undecodable Kafka record: unknown schema id 66051 ")
+    assert poisoned["raw_value"] == b"\x00\x00\x01\x02\x03garbage"
+    assert poisoned["trade_id"] == (f"kafka:{poisoned['kafka_topic']}/{poisoned['kafka_partition']}/"
+                                    f"{poisoned['kafka_offset']}")

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from confluent_kafka import Producer
 
 from coinstream.core import KafkaSettings, PluginHost, Provider, parse_pipeline
 from coinstream.spark import plugin as spark_plugin
@@ -44,18 +43,6 @@ def kafka_settings(local_stack) -> Iterator[KafkaSettings]:
     """[kafka] for the local stack with topics no other test uses (2 partitions)."""
     with private_topics(local_stack, "processor", partitions=2) as settings:
         yield settings
-
-
-@pytest.fixture
-def produce_raw(kafka_settings) -> Callable[[bytes], None]:
-    """Send one raw value to the trades topic (for records the processor must refuse)."""
-
-    def send(value: bytes) -> None:
-        producer = Producer({"bootstrap.servers": kafka_settings.bootstrap_servers, "acks": "all"})
-        producer.produce(kafka_settings.trades_topic, value=value, key=b"raw")
-        assert producer.flush(30) == 0
-
-    return send
 
 
 class PipelineRunner:

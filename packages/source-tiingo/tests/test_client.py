@@ -54,7 +54,7 @@ async def test_firehose_trades_flow_with_unique_ids_and_metadata_pairs(simulator
         if trade.pair_rule == "metadata":
             assert sim.market.by_name[trade.ticker].base == trade.base_currency
             assert sim.market.by_name[trade.ticker].quote == trade.quote_currency
-    assert sim.stats.subscribe_requests == [
+    assert list(sim.stats.subscribe_requests) == [
         {"eventName": "subscribe", "authorized": True, "eventData": {"thresholdLevel": 5, "tickers": ["*"]}}
     ]
     assert (source.stats.trades, source.stats.dead_letters, source.stats.reconnects) == (len(records), 0, 0)

@@ -212,3 +212,17 @@ def test_cli_logs_what_it_sent_when_stopped_by_sigterm_after_a_client_got_all_of
     assert received.frames - received.control_frames == sent == stopped["data_frames_sent"] >= 290
     assert received.frames == stopped["frames_sent"] == sent + stopped["control_frames_sent"]
     assert stopped["malformed_sent"] == sent // 10 and stopped["invalid_sent"] == sent // 7 - sent // 70
+
+
+def test_the_simulator_keeps_only_the_latest_requests_and_counts_them_all():
+    from coinstream.tiingo.simulator.server import REQUESTS_KEPT, SimulatorStats
+
+    stats = SimulatorStats()
+    for number in range(REQUESTS_KEPT + 5):
+        stats.record_subscribe_request({"eventName": "subscribe", "number": number})
+        stats.record_request_target(f"/tiingo/crypto/prices?n={number}")
+
+    assert len(stats.subscribe_requests) == len(stats.request_targets) == REQUESTS_KEPT
+    assert stats.subscribe_requests[0]["number"] == 5 and stats.subscribe_requests[-1]["number"] == REQUESTS_KEPT + 4
+    assert stats.request_targets[-1] == f"/tiingo/crypto/prices?n={REQUESTS_KEPT + 4}"
+    assert stats.subscribe_requests_total == stats.request_targets_total == REQUESTS_KEPT + 5

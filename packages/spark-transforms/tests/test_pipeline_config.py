@@ -126,3 +126,11 @@ def test_spark_connect_and_a_master_together_are_refused(host):
 
     with pytest.raises(ConfigError, match="a Spark Connect session has its master on the server"):
         parse_pipeline(raw, host.registry)
+
+
+def test_on_undecodable_is_quarantine_by_default_and_refuses_other_values():
+    assert SparkSettings().on_undecodable == "quarantine"
+    assert SparkSettings(on_undecodable="stop").on_undecodable == "stop"
+    with pytest.raises(ValueError) as failure:
+        SparkSettings(on_undecodable="skip")
+    assert "on_undecodable" in str(failure.value) and "'quarantine' or 'stop'" in str(failure.value)

@@ -56,7 +56,9 @@ TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (
     TableSpec("exchange_stats", "merge", keys=("window_start", "exchange"),
               columns=("window_start", "window_end", "exchange", "trade_count", "notional", "distinct_tickers")),
     # Small by design (rejected rows only): one folder, no partitions.
-    TableSpec("quarantine", "append", columns=(*TRADES_COLUMNS[:11], "reason", "quarantined_by"),
+    # Undecodable Kafka records come with their place and bytes (the trade columns null).
+    TableSpec("quarantine", "append", columns=(*TRADES_COLUMNS[:11], "reason", "quarantined_by", "kafka_topic",
+                                               "kafka_partition", "kafka_offset", "raw_value"),
               properties=TRADE_TABLE_PROPERTIES),
     # Small by design too. A late trade already in trades is a repeat of it, not a late trade.
     TableSpec("late_trades", "append", columns=(*TRADES_COLUMNS[:11], "reason", "late_by_ms"),

@@ -78,11 +78,13 @@ class FeedSession:
 class _Inbox(WSListener):  # type: ignore[misc]
     """picows listener: queues frame payloads with their receive time; the feed takes them in bulk."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, max_pending: int) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, max_pending: int, max_pending_bytes: int = 1 << 62) -> None:
         super().__init__()
         self.loop = loop
         self.max_pending = max_pending
+        self.max_pending_bytes = max_pending_bytes
         self.frames: list[tuple[bytes, int]] = []
+        self.pending_bytes = 0  # payload bytes of ``frames``: large frames fill memory long before the count
         self.transport: WSTransport | None = None
         self.disconnected = False
         self.stopped = False  # disconnect() was called: no more bytes are read
@@ -120,11 +122,13 @@ class _Inbox(WSListener):  # type: ignore[misc]
             stamp = self._stamp or now_us()
             self._stamp = 0 if frame.last_in_buffer else stamp
             self.frames.append((payload, stamp))
+            self.pending_bytes += len(payload)
             waiter = self._waiter
             if waiter is not None:
                 self._waiter = None
                 waiter.set_result(True)
-            if len(self.frames) >= self.max_pending and not self._paused:
+            if not self._paused and (len(self.frames) >= self.max_pending
+                                     or self.pending_bytes >= self.max_pending_bytes):
                 self._paused = True
                 transport.underlying_transport.pause_reading()
         elif kind is _CLOSE:
@@ -167,9 +171,12 @@ class _Inbox(WSListener):  # type: ignore[misc]
         if len(frames) > limit:
             self.frames = frames[limit:]
             frames = frames[:limit]
+            self.pending_bytes -= sum(len(payload) for payload, _ in frames)
         else:
             self.frames = []
-        if self._paused and len(self.frames) < self.max_pending and self.transport is not None and not self.stopped:
+            self.pending_bytes = 0
+        if (self._paused and len(self.frames) < self.max_pending and self.pending_bytes < self.max_pending_bytes
+                and self.transport is not None and not self.stopped):
             self._paused = False
             self.transport.underlying_transport.resume_reading()
         return frames
@@ -277,8 +284,8 @@ class TiingoFeed:
             floor = 0.0
             try:
                 transport, inbox = await asyncio.wait_for(
-                    ws_connect(lambda: _Inbox(loop, settings.max_pending_frames), settings.url,
-                               websocket_handshake_timeout=settings.connect_timeout_s,
+                    ws_connect(lambda: _Inbox(loop, settings.max_pending_frames, settings.max_pending_bytes),
+                               settings.url, websocket_handshake_timeout=settings.connect_timeout_s,
                                max_frame_size=_MAX_FRAME_BYTES, enable_auto_pong=True),
                     settings.connect_timeout_s)
             except WSInvalidStatusError as error:

@@ -51,6 +51,9 @@ class TiingoSettings(StrictModel):
     rest_timeout_s: float = Field(10.0, gt=0, le=300, description="Timeout of one REST request.")
     max_pending_frames: int = Field(200_000, ge=1_000, le=10_000_000,
                                     description="Stop reading the socket while this many frames wait to be decoded.")
+    max_pending_bytes: int = Field(
+        256 * 1024 * 1024, ge=1024 * 1024, le=16 * 1024 * 1024 * 1024,
+        description="Stop reading the socket while frames of this many bytes in all wait to be decoded.")
     max_frame_bytes: int = Field(
         1_048_576, ge=1_024, le=TRANSPORT_MAX_FRAME_BYTES,
         description="A frame larger than this becomes a dead letter (its raw cut to the first 64 KiB). Frames over "

@@ -38,7 +38,8 @@ ENGINE = "spark"
 TRADES = "trades"
 """Decoded trades (then validated, deduplicated, enriched by the transforms that replace it)."""
 QUARANTINE = "quarantine"
-"""Rows a transform rejected: the row's columns, ``reason`` and ``quarantined_by`` (the transform name)."""
+"""Rows a transform rejected: the row's columns, ``reason`` and ``quarantined_by`` (the transform name); and
+undecodable trades records (``quarantined_by = "decode"``, see :func:`coinstream.spark.decode.split_trades`)."""
 LATE_TRADES = "late_trades"
 """Trades that came later than the watermark allows (built-in ``deduplicate``): the row's columns,
 ``reason`` (how late, against which limit) and ``late_by_ms``."""

@@ -4,11 +4,14 @@ Each Kafka value is ``0x00``, a 4-byte big-endian schema id, then the Avro body.
 with ``from_avro`` using the writer schema of ITS schema id (fetched from the registry at start-up)
 and coinstream's Trade schema as the reader schema, so every registered version is read correctly.
 
-A record that cannot be decoded stops the query (fail-fast), with a message naming the topic,
-partition, offset, subject and schema version. Malformed input never reaches Kafka through the
-ingestor (it goes to the dead-letter topic), so an undecodable record in the trades topic is a
-broken contract to fix, not a bad row to set aside: quarantine is for rows that decode but fail
-validation.
+A record that cannot be decoded (not Confluent-framed, a schema id the processor did not load, a body
+that is not valid Avro for its id) goes where ``[spark] on_undecodable`` says:
+
+- ``quarantine`` (default): :func:`split_trades` sets it aside as a quarantine row (its bytes, topic,
+  partition, offset, the reason, ``quarantined_by = "decode"``) and the query goes on. One poisoned
+  record no longer stops every query until offsets are edited by hand.
+- ``stop``: :func:`decode_trades` stops the query (fail-fast), with a message naming the topic,
+  partition, offset, subject and schema version.
 """
 
 from __future__ import annotations
@@ -72,14 +75,56 @@ def read_kafka(spark: SparkSession, options: dict[str, str]) -> DataFrame:
     return spark.readStream.format("kafka").options(**options).load()
 
 
+UNDECODABLE_BY = "decode"
+"""``quarantined_by`` of the records that could not be decoded."""
+UNDECODABLE_COLUMNS = ("trade_id", "reason", "quarantined_by", "kafka_topic", "kafka_partition", "kafka_offset",
+                       "raw_value")
+"""The columns of an undecodable record's quarantine row; ``trade_id`` is ``kafka:<topic>/<partition>/<offset>``,
+stable across re-reads so the quarantine sink writes it once; ``raw_value`` the record's bytes as read."""
+
+
 def decode_trades(raw: DataFrame, writers: list[WriterSchema], reader_schema_str: str | None = None) -> DataFrame:
-    """Return the Trade columns decoded from the raw Kafka rows (see the module docstring)."""
+    """Return the Trade columns decoded from the raw Kafka rows; an undecodable record stops the query."""
     return decode_records(raw, writers, reader_schema_str or trade_schema_str(), id_field="trade_id")
 
 
+def split_trades(raw: DataFrame, writers: list[WriterSchema],
+                 reader_schema_str: str | None = None) -> tuple[DataFrame, DataFrame]:
+    """Return the Trade columns of the readable records, and a quarantine row (:data:`UNDECODABLE_COLUMNS`) for
+    each record that is not."""
+    from pyspark.sql import functions as F
+
+    checked = _checked(raw, writers, reader_schema_str or trade_schema_str(), id_field="trade_id")
+    problem = F.col("_problem")
+    # inline() of a one-element array, not a filter: a filter on the decoded struct would be pushed below the
+    # projection and run from_avro twice per record.
+    readable = checked.select(F.inline(F.when(problem.isNull(), F.array(F.col("_record")))))
+    where = F.concat(F.lit("kafka:"), F.col("topic"), F.lit("/"), F.col("partition").cast("string"), F.lit("/"),
+                     F.col("offset").cast("string"))
+    row = F.struct(where.alias("trade_id"), F.concat(F.lit("undecodable Kafka record: "), problem).alias("reason"),
+                   F.lit(UNDECODABLE_BY).alias("quarantined_by"), F.col("topic").alias("kafka_topic"),
+                   F.col("partition").alias("kafka_partition"), F.col("offset").alias("kafka_offset"),
+                   F.col("value").alias("raw_value"))
+    undecodable = checked.select(F.inline(F.when(problem.isNotNull(), F.array(row))))
+    return readable, undecodable
+
+
 def decode_records(raw: DataFrame, writers: list[WriterSchema], reader: str, id_field: str) -> DataFrame:
-    """Return the columns of the ``reader`` Avro schema decoded from the raw Kafka rows (see the module
-    docstring); ``id_field`` is a field never null in a readable record (a null one means a corrupt body)."""
+    """Return the columns of the ``reader`` Avro schema decoded from the raw Kafka rows; an undecodable record
+    stops the query with a message naming it and what to do. ``id_field`` is a field never null in a readable
+    record (a null one means a corrupt body)."""
+    from pyspark.sql import functions as F
+
+    checked = _checked(raw, writers, reader, id_field)
+    stop = F.raise_error(F.concat(F.lit("coinstream: cannot decode the "), F.col("_where"), F.lit(": "),
+                                  F.col("_stop")))
+    return checked.select(F.when(F.col("_problem").isNotNull(), stop).otherwise(F.col("_record")).alias("r")) \
+        .select("r.*")
+
+
+def _checked(raw: DataFrame, writers: list[WriterSchema], reader: str, id_field: str) -> DataFrame:
+    """The raw rows with ``_record`` (the decoded struct), ``_problem`` (null, or why the record is undecodable),
+    ``_stop`` (what the stop error says after the record's place) and ``_where`` (that place)."""
     from pyspark.sql import functions as F
     from pyspark.sql.avro.functions import from_avro
 
@@ -91,35 +136,49 @@ def decode_records(raw: DataFrame, writers: list[WriterSchema], reader: str, id_
                      F.lit(" offset "), F.col("offset").cast("string"))
     subject = writers[0].subject if writers else "?"
     known = ", ".join(f"version {w.version} = id {w.schema_id}" for w in writers) or "none"
+    unframed = value.isNull() | (F.length(value) < 5) | (F.hex(magic) != F.lit("00"))
+    is_known = F.lit(False)
+    for writer in writers:
+        is_known = is_known | (schema_id == F.lit(writer.schema_id))
 
-    decoded: Column = F.when(
-        (F.length(value) < 5) | (F.hex(magic) != F.lit("00")),
-        F.raise_error(F.concat(
-            F.lit("coinstream: cannot decode the "), where,
-            F.lit(f": it is not in the Confluent wire format (magic byte 0, 4-byte schema id); subject {subject!r} "
-                  "expects Avro written by the coinstream ingestor. Find out what else produces to this topic"))))
+    decoded: Column = F.lit(None)
     for writer in writers:
         options = {"mode": "PERMISSIVE"}
         if writer.schema_str != reader:
             options["avroSchema"] = reader
-        decoded = decoded.when(schema_id == F.lit(writer.schema_id), from_avro(body, writer.schema_str, options))
-    decoded = decoded.otherwise(F.raise_error(F.concat(
-        F.lit("coinstream: cannot decode the "), where, F.lit(": it carries schema id "), schema_id.cast("string"),
-        F.lit(f", which subject {subject!r} did not have when the processor started (known: {known}); "
-              "restart the processor to load the new schema version"))))
+        decoded = F.when(~unframed & (schema_id == F.lit(writer.schema_id)),
+                         from_avro(body, writer.schema_str, options)).otherwise(decoded)
+    framing = (F.when(unframed, F.concat(
+        F.lit("not Confluent-framed (magic byte 0x"), F.coalesce(F.lower(F.hex(magic)), F.lit("")),
+        F.lit(", "), F.coalesce(F.length(value), F.lit(0)).cast("string"), F.lit(" bytes)")))
+        .when(~is_known, F.concat(F.lit("unknown schema id "), schema_id.cast("string"),
+                                  F.lit(f" (subject {subject!r} had {known} when the processor started)"))))
+    stop_framing = (F.when(unframed, F.lit(
+        f"it is not in the Confluent wire format (magic byte 0, 4-byte schema id); subject {subject!r} "
+        "expects Avro written by the coinstream ingestor. Find out what else produces to this topic"))
+        .when(~is_known, F.concat(
+            F.lit("it carries schema id "), schema_id.cast("string"),
+            F.lit(f", which subject {subject!r} did not have when the processor started (known: {known}); "
+                  "restart the processor to load the new schema version"))))
 
     version_of_id: Column = F.lit("?")
     for writer in writers:
         version_of_id = F.when(schema_id == F.lit(writer.schema_id), F.lit(str(writer.version))).otherwise(version_of_id)
     # Two projections: the null check must not evaluate from_avro a second time per row (Spark does
     # not collapse projections that would duplicate an expensive expression).
-    with_trade = raw.select(decoded.alias("trade"), where.alias("_where"), version_of_id.alias("_version"),
-                            schema_id.alias("_schema_id"))
-    trade = F.col("trade")
+    with_record = raw.select(decoded.alias("_record"), framing.alias("_framing"), stop_framing.alias("_stop_framing"),
+                             where.alias("_where"), version_of_id.alias("_version"), schema_id.alias("_schema_id"),
+                             "topic", "partition", "offset", "value")
+    record = F.col("_record")
     # PERMISSIVE from_avro yields a struct of nulls for a malformed body; the id is never null otherwise.
-    checked = F.when(trade.isNull() | trade.getField(id_field).isNull(), F.raise_error(F.concat(
-        F.lit("coinstream: cannot decode the "), F.col("_where"),
-        F.lit(f": its Avro body is not readable with subject {subject!r} version "), F.col("_version"),
-        F.lit(" (schema id "), F.col("_schema_id").cast("string"),
-        F.lit("); the record is corrupt or was written with another schema under that id")))).otherwise(trade)
-    return with_trade.select(checked.alias("trade")).select("trade.*")
+    corrupt = record.isNull() | record.getField(id_field).isNull()
+    version = F.concat(F.lit(f"subject {subject!r} version "), F.col("_version"), F.lit(" (schema id "),
+                       F.col("_schema_id").cast("string"), F.lit(")"))
+    avro_problem = F.when(corrupt, F.concat(F.lit("Avro decoding failed with "), version))
+    avro_stop = F.when(corrupt, F.concat(
+        F.lit("its Avro body is not readable with "), version,
+        F.lit("; the record is corrupt or was written with another schema under that id")))
+    return with_record.select(
+        "_record", "_where", "topic", "partition", "offset", "value",
+        F.coalesce(F.col("_framing"), avro_problem).alias("_problem"),
+        F.coalesce(F.col("_stop_framing"), avro_stop).alias("_stop"))

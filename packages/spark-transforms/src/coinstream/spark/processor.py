@@ -29,7 +29,7 @@ from coinstream.core import (
 )
 from coinstream.core.kafka import require_brokers
 from coinstream.spark.api import ENGINE, FEED_GAPS, SinkContext, Trigger, sink_spark_conf
-from coinstream.spark.decode import decode_trades, kafka_options, read_kafka
+from coinstream.spark.decode import decode_trades, kafka_options, read_kafka, split_trades
 from coinstream.spark.feed_gaps import FEED_GAP_KEYS, feed_gap_rows
 from coinstream.spark.intervals import spark_interval
 from coinstream.spark.jars import ensure_jars, listed_jars
@@ -175,8 +175,12 @@ class Processor:
         else:
             apply_runtime_conf(self.spark, {"spark.sql.session.timeZone": "UTC", **sink_conf})
         options = kafka_options(self.pipeline.config.kafka, self.settings, self.pipeline.name)
-        trades = decode_trades(read_kafka(self.spark, options), self._writers)
-        streams = build_streams(trades, list(zip(self._routes, self._transforms, strict=True)))
+        raw = read_kafka(self.spark, options)
+        if self.settings.on_undecodable == "stop":
+            trades, undecodable = decode_trades(raw, self._writers), None
+        else:
+            trades, undecodable = split_trades(raw, self._writers)
+        streams = build_streams(trades, list(zip(self._routes, self._transforms, strict=True)), undecodable)
         if self._gap_writers:
             kafka = self.pipeline.config.kafka
             gap_options = kafka_options(kafka, self.settings, self.pipeline.name, topic=kafka.feed_gaps_topic)

@@ -22,6 +22,10 @@ class SparkSettings(StrictModel):
                                   description="Micro-batch trigger interval, e.g. '2 seconds'.")
     max_offsets_per_trigger: int | None = Field(None, ge=1, description="Upper bound of Kafka records per micro-batch.")
     starting_offsets: Literal["earliest", "latest"] = "earliest"
+    on_undecodable: Literal["quarantine", "stop"] = Field("quarantine", description=(
+        "A trades record that cannot be decoded (not Confluent-framed, unknown schema id, corrupt Avro): "
+        "'quarantine' writes it to the quarantine stream (bytes, offset, reason) and goes on; 'stop' stops "
+        "the query naming its offset."))
     checkpoint_location: str = Field("checkpoints", min_length=1,
                                      json_schema_extra=env_override("COINSTREAM_SPARK_CHECKPOINT_LOCATION"),
                                      description="Folder or s3a:// URL of the streaming checkpoints.")

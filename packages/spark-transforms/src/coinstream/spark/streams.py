@@ -87,12 +87,14 @@ def plan_streams(transforms: Sequence[ConfiguredComponent], sinks: Sequence[Conf
     return routes
 
 
-def build_streams(trades: DataFrame, transforms: Sequence[tuple[Route, Transform]]) -> dict[str, NamedStream]:
+def build_streams(trades: DataFrame, transforms: Sequence[tuple[Route, Transform]],
+                  undecodable: DataFrame | None = None) -> dict[str, NamedStream]:
     """Apply the transforms in order to the decoded trades; return every named stream.
 
     ``quarantine`` is the union (by column name) of every transform's rejected rows, each tagged
-    with ``quarantined_by``; ``late_trades`` the union of their late rows. Every row of both is marked
-    for a recheck (they are few: a sink checks each against what it wrote, so a re-sent rejected or late
+    with ``quarantined_by``, and of the ``undecodable`` records' rows (``quarantined_by = "decode"``, see
+    :func:`coinstream.spark.decode.split_trades`); ``late_trades`` the union of their late rows. Every row
+    of both is marked for a recheck (they are few: a sink checks each against what it wrote, so a re-sent rejected or late
     trade lands once). Both exist even when no transform produces any (then they are empty). A stream with an event-time view gets every later
     transform applied to that view too, and an aggregation of it reads only that view.
     """
@@ -117,6 +119,8 @@ def build_streams(trades: DataFrame, transforms: Sequence[tuple[Route, Transform
         events = result.event_time_frame if on_events is None else on_events.frame
         streams[route.output] = NamedStream(route.output, result.frame, keys=result.keys,
                                             aggregated=result.aggregated, event_time_frame=events)
+    if undecodable is not None:
+        rejected.append(_with_columns_of(trades, undecodable))
     # Neither side stream has state to remember what it wrote: every row is checked (they are few).
     rejected_rows = _union(rejected) if rejected else _empty(trades, reason="string", quarantined_by="string")
     streams[QUARANTINE] = NamedStream(QUARANTINE, rejected_rows.withColumn(RECHECK, F.lit(True)), keys=("trade_id",))
@@ -142,6 +146,15 @@ def _unpack(route: Route, result: DataFrame | TransformOutput, source: NamedStre
 
 def _union(frames: list[DataFrame]) -> DataFrame:
     return reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
+
+
+def _with_columns_of(trades: DataFrame, rows: DataFrame) -> DataFrame:
+    """``rows`` with the trade columns it lacks, null, first: quarantine rows have one shape whoever wrote them."""
+    from pyspark.sql import functions as F
+
+    missing = [F.lit(None).cast(field.dataType).alias(field.name) for field in trades.schema.fields
+               if field.name not in rows.columns]
+    return rows.select(*missing, *rows.columns)
 
 
 def _empty(trades: DataFrame, **columns: str) -> DataFrame:

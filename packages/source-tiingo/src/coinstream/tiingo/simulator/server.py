@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -72,6 +73,10 @@ class SimulatorConfig:
     inject: tuple[str, ...] = ()  # frames sent at the faults' inject_every positions, each once, in order
 
 
+REQUESTS_KEPT = 1000
+"""How many of the latest subscribe requests and HTTP request targets :class:`SimulatorStats` keeps."""
+
+
 @dataclass
 class SimulatorStats:
     """What the simulator saw and sent; tests assert on it.
@@ -96,8 +101,21 @@ class SimulatorStats:
     late_sent: int = 0
     injected_sent: int = 0
     drops: int = 0
-    subscribe_requests: list[dict[str, Any]] = field(default_factory=list)
-    request_targets: list[str] = field(default_factory=list)
+    # The latest REQUESTS_KEPT only (a simulator serving reconnects for days must not grow); the totals count all.
+    subscribe_requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=REQUESTS_KEPT))
+    subscribe_requests_total: int = 0
+    request_targets: deque[str] = field(default_factory=lambda: deque(maxlen=REQUESTS_KEPT))
+    request_targets_total: int = 0
+
+    def record_subscribe_request(self, request: dict[str, Any]) -> None:
+        """Keep a subscribe request among the latest :data:`REQUESTS_KEPT` and count it."""
+        self.subscribe_requests.append(request)
+        self.subscribe_requests_total += 1
+
+    def record_request_target(self, target: str) -> None:
+        """Keep an HTTP request target among the latest :data:`REQUESTS_KEPT` and count it."""
+        self.request_targets.append(target)
+        self.request_targets_total += 1
 
     @property
     def data_frames_sent(self) -> int:
@@ -273,7 +291,7 @@ class _Connection(asyncio.Protocol):
                 self.write(http_response(400, b'{"detail":"Bad request."}'))
                 self.abort()
                 return
-            self.sim.stats.request_targets.append(request.path + ("?" + "&".join(
+            self.sim.stats.record_request_target(request.path + ("?" + "&".join(
                 f"{k}={v}" for k, v in request.query.items()) if request.query else ""))
             self._on_request(request)
             if rest:
@@ -325,7 +343,7 @@ class _Connection(asyncio.Protocol):
             return
         event_data = request.get("eventData") if isinstance(request.get("eventData"), dict) else {}
         authorization = request.get("authorization")
-        sim.stats.subscribe_requests.append({
+        sim.stats.record_subscribe_request({
             "eventName": request.get("eventName"), "eventData": event_data,
             "authorized": sim.config.api_key is None or authorization == sim.config.api_key})
         if request.get("eventName") != "subscribe":
