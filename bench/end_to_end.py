@@ -56,8 +56,8 @@ from coinstream.devstack.demo.kafka_range import end_offsets
 from coinstream.devstack.demo.pipeline_file import TABLES as DEMO_TABLES
 from coinstream.devstack.demo.pipeline_file import demo_pipeline, topic_of
 from coinstream.lake.bucket import s3_client
-from coinstream.lake.errors import TableNotFoundError
 from coinstream.lake.credentials import resolve_credentials
+from coinstream.lake.errors import TableNotFoundError
 from coinstream.lake.reader import LakeReader
 from coinstream.lake.settings import S3Settings
 from coinstream.s3.spark_conf import session_conf
@@ -105,7 +105,7 @@ def start_session(s3: S3Settings) -> Any:
 
 # -- reading the result: each row's commit -----------------------------------------------------
 def delta_commits(s3: S3Settings, table: str) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    """Yield each commit of the table's Delta log: its timestamp (ms, None-less) and its actions."""
+    """Yield each commit of the table's Delta log that has a timestamp: the timestamp (ms) and its actions."""
     client = s3_client(s3)
     log_prefix = f"{s3.prefix}{table}/_delta_log/"
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=s3.bucket, Prefix=log_prefix):
