@@ -9,9 +9,9 @@ from __future__ import annotations
 from confluent_kafka.admin import AdminClient
 
 from coinstream.core import KafkaSettings
-from coinstream.core.kafka import admin_config, delete_topics
+from coinstream.core.kafka import admin_config, delete_topics, pipeline_topics
 
 
 def delete_bench_topics(settings: KafkaSettings) -> None:
-    """Delete the trades and dead-letter topics of ``settings`` (missing ones are skipped)."""
-    delete_topics(AdminClient(admin_config(settings)), [settings.trades_topic, settings.dead_letter_topic])
+    """Delete the trades, dead-letter and feed gaps topics of ``settings`` (missing ones are skipped)."""
+    delete_topics(AdminClient(admin_config(settings)), [topic.name for topic in pipeline_topics(settings)])

@@ -6,6 +6,11 @@ Two scenarios, each on a fresh topic and a fresh table prefix (``bench/<id>/``) 
             the processor (validate, deduplicate, enrich -> Delta ``trades``) drains it with the
             availableNow trigger. Reports the time from the query's start to the last commit (the
             target: under 15 s) and the same including the Spark session's start.
+``volume --compare``  what users run against a plain consumer: the demo's full pipeline (every table of
+            ``coinstream demo``), the same pipeline writing trades alone, and ``peer_baseline.py``, each in
+            a fresh process draining the reference volume from one topic (cold: process start -> first
+            and last Delta commit) and then the same volume again from a second topic into the running
+            process (warm: query start -> last Delta commit), printed side by side with ratios to the peer.
 ``live``    the Tiingo-protocol simulator at ``--rate`` trades/s, the ingestor (``coinstream ingest``)
             and the processor (trigger ``--trigger``) run together for ``--seconds``. Afterwards every
             row of the table is matched to the Delta commit that added its file: latency = commit
@@ -17,6 +22,7 @@ Run from the checkout with the stack up (``coinstream stack up``); S3 credential
 ``.stack/s3-credentials.env`` into this process's environment (the AWS chain), never printed:
 
     .venv/bin/python bench/end_to_end.py volume
+    .venv/bin/python bench/end_to_end.py volume --compare
     .venv/bin/python bench/end_to_end.py live --rate 2000 --seconds 60
     .venv/bin/python bench/end_to_end.py live --rate 20000 --seconds 60
 """
@@ -25,26 +31,34 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import tomllib
 import uuid
+from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import tomli_w
+from bench_stack import CHECKOUT, stack_sections
 from bench_topics import delete_bench_topics
+from comparison import LegTimes, comparison_table
+from lock_id import print_lock
 from unreachable import ensure_bench_topics, run_or_exit
 
-from coinstream.core import STACK_UP_HINT, KafkaSettings, PluginHost, ServiceUnreachableError, Trade, parse_pipeline
+from coinstream.core import KafkaSettings, PluginHost, Trade, parse_pipeline
 from coinstream.core.kafka import TradeAvroCodec, TradeProducer
+from coinstream.devstack.demo.checkpoints import committed_offsets, reached
+from coinstream.devstack.demo.kafka_range import end_offsets
+from coinstream.devstack.demo.pipeline_file import TABLES as DEMO_TABLES
+from coinstream.devstack.demo.pipeline_file import demo_pipeline, topic_of
 from coinstream.lake.bucket import s3_client
 from coinstream.lake.credentials import resolve_credentials
+from coinstream.lake.errors import TableNotFoundError
 from coinstream.lake.reader import LakeReader
 from coinstream.lake.settings import S3Settings
 from coinstream.s3.spark_conf import session_conf
@@ -53,34 +67,18 @@ from coinstream.spark.processor import Processor, ProcessorOptions
 from coinstream.spark.session import build_session
 from coinstream.spark.settings import SparkSettings
 
-CHECKOUT = Path(__file__).resolve().parents[1]
-STATE = Path(os.environ.get("COINSTREAM_STACK_DIR", CHECKOUT / ".stack"))
 REFERENCE_TRADES = 113_125
+RESULT = "LEG "  # marks a leg's result line among whatever else it prints
 TRANSFORMS = [{"name": "validate"}, {"name": "deduplicate", "watermark": "10 minutes"}, {"name": "enrich"}]
 TICKERS = ("btcusdt", "ethusdt", "solusdc", "xrpusdt", "dogeusdt", "adausdt", "bnbusdt", "ltcbtc")
 EXCHANGES = ("binance", "coinbase", "kraken", "okx")
 
 
 # -- the stack -----------------------------------------------------------------------------------
-def stack_sections() -> tuple[dict[str, Any], dict[str, Any]]:
-    """[kafka] and [s3] of the pipeline file ``coinstream stack up`` wrote; the S3 keys into os.environ."""
-    pipeline_file, credentials = STATE / "pipeline.toml", STATE / "s3-credentials.env"
-    if not pipeline_file.is_file() or not credentials.is_file():
-        raise ServiceUnreachableError(
-            "the local stack", str(STATE), f"reading {pipeline_file.name} and {credentials.name}: not there",
-            f"{STACK_UP_HINT} (or set COINSTREAM_STACK_DIR)")
-    for line in credentials.read_text().splitlines():
-        key, _, value = line.partition("=")
-        if key.strip() in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            os.environ[key.strip()] = value.strip()
-    document = tomllib.loads(pipeline_file.read_text())
-    return document["kafka"], document["s3"]
-
-
 def fresh_kafka(kafka: dict[str, Any], partitions: int) -> KafkaSettings:
     suffix = uuid.uuid4().hex[:8]
     return KafkaSettings(**{**kafka, "trades_topic": f"bench.e2e.{suffix}", "dead_letter_topic": f"bench.e2e.dlq.{suffix}",
-                            "partitions": partitions})
+                            "feed_gaps_topic": f"bench.e2e.gaps.{suffix}", "partitions": partitions})
 
 
 def pipeline_document(kafka: KafkaSettings, s3: S3Settings, checkpoints: Path, spark: dict[str, Any],
@@ -107,11 +105,10 @@ def start_session(s3: S3Settings) -> Any:
 
 
 # -- reading the result: each row's commit -----------------------------------------------------
-def commits_by_file(s3: S3Settings, table: str) -> dict[str, int]:
-    """Map each data file's name to the timestamp (ms) of the Delta commit that added it."""
+def delta_commits(s3: S3Settings, table: str) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """Yield each commit of the table's Delta log that has a timestamp: the timestamp (ms) and its actions."""
     client = s3_client(s3)
     log_prefix = f"{s3.prefix}{table}/_delta_log/"
-    out: dict[str, int] = {}
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=s3.bucket, Prefix=log_prefix):
         for item in page.get("Contents", []):
             if not item["Key"].endswith(".json"):
@@ -120,10 +117,14 @@ def commits_by_file(s3: S3Settings, table: str) -> dict[str, int]:
                        client.get_object(Bucket=s3.bucket, Key=item["Key"])["Body"].read().decode().splitlines()
                        if line.strip()]
             stamp = next((a["commitInfo"]["timestamp"] for a in actions if "commitInfo" in a), None)
-            for action in actions:
-                if "add" in action and stamp is not None:
-                    out[action["add"]["path"].rsplit("/", 1)[-1]] = int(stamp)
-    return out
+            if stamp is not None:
+                yield int(stamp), actions
+
+
+def commits_by_file(s3: S3Settings, table: str) -> dict[str, int]:
+    """Map each data file's name to the timestamp (ms) of the Delta commit that added it."""
+    return {action["add"]["path"].rsplit("/", 1)[-1]: stamp for stamp, actions in delta_commits(s3, table)
+            for action in actions if "add" in action}
 
 
 def latencies(s3: S3Settings, table: str = "trades", ingested_from_us: int = 0) -> tuple[list[float], list[int], int]:
@@ -334,9 +335,137 @@ def analyse(s3: S3Settings, ingested_from_us: int = 0) -> dict[str, Any]:
             "table": f"s3a://{s3.bucket}/{s3.prefix}trades"}
 
 
+# -- volume --compare: the demo's full pipeline, trades alone and the peer baseline, side by side ----
+LEGS = ("peer", "trades", "full")
+
+
+def demo_document(kafka: KafkaSettings, s3: S3Settings, checkpoints: Path, tables: tuple[str, ...]) -> dict[str, Any]:
+    """The pipeline `coinstream demo` runs (its transforms, sinks and [spark]) on the bench's topics and
+    prefix, keeping the sinks of ``tables``; no source or ingest: the volume is in Kafka already."""
+    document = demo_pipeline(bootstrap_servers=kafka.bootstrap_servers, schema_registry_url=kafka.schema_registry_url,
+                             s3_endpoint_url=s3.endpoint_url or "", bucket=s3.bucket, feed_url=None,
+                             feed_rest_url=None, checkpoints=checkpoints)
+    for section in ("source", "ingest"):
+        document.pop(section)
+    document["kafka"] = kafka.model_dump(mode="json", exclude_none=True)
+    document["s3"] = s3.model_dump(mode="json", exclude_none=True)
+    document["sinks"] = [sink for sink in document["sinks"] if sink["input"] in tables]
+    return document
+
+
+def data_commits_ms(s3: S3Settings, table: str) -> list[int]:
+    """Timestamps of the table's commits that added data files."""
+    return sorted(stamp for stamp, actions in delta_commits(s3, table) if any("add" in action for action in actions))
+
+
+def leg(args: argparse.Namespace) -> dict[str, Any]:
+    """One Spark leg in this (fresh) process: drain the cold topic, then the warm one in the same JVM.
+
+    Done = Processor.run() returned (availableNow: every query drained the end offsets of its start);
+    ``caught_up`` checks it as the demo does, each query's committed offsets against the topic's end."""
+    _, s3_raw = stack_sections()
+    tables = DEMO_TABLES if args.leg == "full" else ("trades",)
+    spark, out = None, {}
+    for phase, topics in (("cold", args.cold), ("warm", args.warm)):
+        # Each phase its own tables: the Delta sink makes a batch idempotent by (query name, batch id), so
+        # a fresh checkpoint's batch 0 into the cold phase's tables would be skipped as already written.
+        s3 = S3Settings(**{**s3_raw, "prefix": f"{args.prefix}{phase}/"})
+        kafka = KafkaSettings.model_validate_json(Path(topics).read_text())
+        checkpoints = Path(args.workdir) / f"chk-{args.leg}-{phase}"
+        host = PluginHost()
+        pipeline = parse_pipeline(demo_document(kafka, s3, checkpoints, tables), host.registry)
+        processor = Processor(pipeline, host.hook, ProcessorOptions(available_now=True), spark=spark)
+        started = time.time()
+        report = processor.run()  # cold: builds the session from the demo's [spark], as `coinstream process` does
+        stopped, spark = time.time(), processor.spark
+        stamps = [stamp for table in tables for stamp in data_commits_ms(s3, table)]
+        folders = {table: Path(processor.checkpoint_of(f"delta-{table}")) for table in tables}
+        out[phase] = {"started_at": started, "stopped_at": stopped, "reason": report.reason,
+                      "first_commit_at": min(stamps) / 1000 if stamps else None,
+                      "last_commit_at": max(stamps) / 1000 if stamps else None,
+                      "caught_up": all(reached(committed_offsets(folder, topic_of(table, kafka)),
+                                               end_offsets(kafka, topic_of(table, kafka)))
+                                       for table, folder in folders.items()),
+                      "rows": {table: table_rows(s3, table) for table in tables}}
+    return out
+
+
+def table_rows(s3: S3Settings, table: str) -> int:
+    try:
+        return LakeReader(s3).table(table).to_pyarrow_dataset().count_rows()
+    except TableNotFoundError:
+        return 0
+
+
+def run_leg(name: str, command: list[str], log: Path) -> tuple[float, list[dict[str, Any]]]:
+    """Start ``command``; return when it started (wall clock) and the JSON lines it printed."""
+    launched = time.time()
+    with log.open("ab") as stderr:
+        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=stderr, timeout=1800, check=False)
+    lines = [json.loads(line.removeprefix(RESULT)) for line in done.stdout.decode().splitlines()
+             if line.startswith((RESULT, "{"))]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"the {name} leg failed (exit {done.returncode}); see {log}")
+    return launched, lines
+
+
+def leg_times(name: str, launched: float, lines: list[dict[str, Any]]) -> tuple[LegTimes, dict[str, Any]]:
+    if name == "peer":
+        cold, warm = lines
+        times = LegTimes(name, 1, warm["seconds"], cold["first_commit_at"] - launched,
+                         cold["last_commit_at"] - launched)
+        return times, {"rows": {"trades": cold["rows"] + warm["rows"]}, "cold": cold, "warm": warm}
+    (result,) = lines
+    cold, warm = result["cold"], result["warm"]
+    since = lambda at, start: None if at is None else at - start  # noqa: E731
+    times = LegTimes(name, len(cold["rows"]), since(warm["last_commit_at"], warm["started_at"]),
+                     since(cold["first_commit_at"], launched), since(cold["last_commit_at"], launched))
+    return times, result
+
+
+def compare(args: argparse.Namespace) -> dict[str, Any]:
+    """The reference volume in two topics (cold, warm); each leg in a fresh process drains both."""
+    kafka_raw, _ = stack_sections()
+    workdir, run_id = Path(args.workdir), uuid.uuid4().hex[:8]
+    workdir.mkdir(parents=True, exist_ok=True)
+    topics = {phase: fresh_kafka(kafka_raw, args.partitions) for phase in ("cold", "warm")}
+    legs: list[LegTimes] = []
+    details: dict[str, Any] = {}
+    try:
+        for phase, kafka in topics.items():
+            ensure_bench_topics(kafka)
+            (workdir / f"kafka-{phase}.json").write_text(kafka.model_dump_json())
+            produce_s = produce_volume(TradeProducer(kafka, TradeAvroCodec.for_kafka(kafka)), args.trades, phase)
+            print(f"produced {args.trades:,} trades to {kafka.trades_topic} ({phase}) in {produce_s:.1f} s", flush=True)
+        for name in args.legs:
+            prefix = f"bench/{run_id}/{name}/"
+            if name == "peer":
+                command = [sys.executable, str(CHECKOUT / "bench" / "peer_baseline.py"), topics["cold"].trades_topic,
+                           topics["warm"].trades_topic, "--prefix", prefix]
+            else:
+                command = [sys.executable, __file__, "leg", "--leg", name, "--prefix", prefix,
+                           "--workdir", str(workdir), "--cold", str(workdir / "kafka-cold.json"),
+                           "--warm", str(workdir / "kafka-warm.json")]
+            times, details[name] = leg_times(name, *run_leg(name, command, workdir / f"{name}.log"))
+            legs.append(times)
+            print(f"{name}: {times}", flush=True)
+    finally:
+        for kafka in topics.values():
+            delete_bench_topics(kafka)
+    print(comparison_table(legs), flush=True)
+    return {"scenario": "volume --compare", "trades_per_topic": args.trades, "legs": [asdict(leg) for leg in legs],
+            "details": details, "logs": str(workdir)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["volume", "live", "analyse"])
+    parser.add_argument("scenario", choices=["volume", "live", "analyse", "leg"])
+    parser.add_argument("--compare", action="store_true", help="volume: the demo's full pipeline, trades alone and "
+                        "the peer baseline, each in a fresh process, cold then warm, side by side")
+    parser.add_argument("--legs", nargs="+", choices=LEGS, default=list(LEGS), help="volume --compare: which legs")
+    parser.add_argument("--leg", choices=LEGS[1:], help=argparse.SUPPRESS)  # leg: run by --compare
+    parser.add_argument("--cold", help=argparse.SUPPRESS)
+    parser.add_argument("--warm", help=argparse.SUPPRESS)
     parser.add_argument("--prefix", help="analyse: the table prefix of an earlier run, e.g. bench/db76e300/")
     parser.add_argument("--trades", type=int, default=REFERENCE_TRADES, help="volume: trades produced first")
     parser.add_argument("--rate", type=float, default=2000.0, help="live: simulator trades/s (0 = as fast as it can)")
@@ -350,11 +479,18 @@ def main() -> None:
     parser.add_argument("--partitions", type=int, default=2, help="partitions of the bench topic")
     parser.add_argument("--workdir", default=f"/tmp/coinstream-bench-{uuid.uuid4().hex[:6]}")
     args = parser.parse_args()
+    if args.scenario != "leg":  # a leg's output is read by its parent, which printed the lock already
+        print_lock()
     if args.scenario == "analyse":
         _, s3_raw = stack_sections()
         result = analyse(S3Settings(**{**s3_raw, "prefix": args.prefix}))
+    elif args.scenario == "leg":
+        print(RESULT + json.dumps(leg(args)), flush=True)
+        return
+    elif args.scenario == "volume":
+        result = compare(args) if args.compare else volume(args)
     else:
-        result = volume(args) if args.scenario == "volume" else live(args)
+        result = live(args)
     print(json.dumps(result, indent=2))
 
 
