@@ -11,7 +11,15 @@ import pytest
 from coinstream.lake.location import table_location
 from coinstream.s3.sinks.delta import transaction_version
 from coinstream.s3.sinks.delta_batches import IdempotentBatchWrite
-from coinstream.s3.sinks.tagged_append import CheckpointResetError, TaggedBatchAppend, commit_tag, tagged_batch
+from coinstream.s3.sinks.tagged_append import (
+    CheckpointResetError,
+    LandedBatch,
+    TaggedBatchAppend,
+    commit_tag,
+    reset_error,
+    tagged_batch,
+    tagged_commit,
+)
 
 pytestmark = [pytest.mark.spark, pytest.mark.stack]
 
@@ -131,3 +139,57 @@ def test_commit_tags_name_their_query():
     assert tagged_batch(commit_tag("q", 7), "other") is None
     assert tagged_batch(None, "q") is None
     assert tagged_batch("written by hand", "q") is None
+
+
+@pytest.mark.parametrize("write", ["tagged append", "merge"])
+def test_a_replaced_checkpoint_is_refused_even_when_its_batch_ids_meet_the_old_ones(spark, lake_s3, lake, tmp_path,
+                                                                                   write):
+    # The old query committed only batch 0; a new checkpoint starts at batch 0 too. Judged by batch ids alone
+    # that batch would be skipped as "already written" and its trades lost without a word.
+    name = "replaced" if write == "tagged append" else "replaced_merge"
+    uri = f"s3a://{lake_s3.bucket}/{lake_s3.prefix}{name}"
+    location = table_location(name, None, lake_s3)
+
+    def sink():
+        if write == "tagged append":
+            return TaggedBatchAppend(uri, "q-replaced", (), True, lambda b, **extra: None)
+        return IdempotentBatchWrite(uri=uri, app_id="q-replaced", keys=("window_start", "ticker", "exchange"),
+                                    partition_by=(), merge_schema=True, report=lambda b, **extra: None,
+                                    landed_version=lambda: transaction_version(location, lake_s3, "q-replaced"))
+    source = tmp_path / "source"
+    spark.createDataFrame([(W0, "btcusdt", "binance", 1.0, 1)], COLUMNS).write.parquet(str(source / "part-a"))
+    schema = spark.read.parquet(str(source / "part-a")).schema
+
+    def run(checkpoint: str) -> None:
+        query = (spark.readStream.schema(schema).parquet(str(source / "*"))
+                 .writeStream.queryName("q-replaced").option("checkpointLocation", str(tmp_path / checkpoint))
+                 .trigger(availableNow=True)
+                 .foreachBatch(sink()).start())
+        query.awaitTermination()
+
+    run("first")
+    run("first")                                       # the same checkpoint again: nothing new, nothing refused
+    assert lake.read(name).num_rows == 1
+    spark.createDataFrame([(W1, "ethusdt", "kraken", 2.0, 1)], COLUMNS).write.parquet(str(source / "part-b"))
+
+    with pytest.raises(Exception, match=r"written from another checkpoint.*restore the checkpoint, or give the sink "
+                                        r"a new query name"):
+        run("second")                                  # a new checkpoint, batch 0 again
+    assert lake.read(name).num_rows == 1               # nothing written twice, and the refusal said so
+    run("first")                                       # the kept checkpoint goes on: part-b lands once
+    assert lake.read(name).num_rows == 2
+    tags = [entry.get("userMetadata") for entry in lake.table(name).history() if entry.get("userMetadata")]
+    assert all('"checkpoint":' in tag for tag in tags) and len(tags) == 2
+
+
+def test_commit_tags_name_their_checkpoint_and_a_mismatch_is_a_reset():
+    landed = tagged_commit(commit_tag("q", 0, "id-a"), "q")
+
+    assert landed == LandedBatch(0, "id-a")
+    assert tagged_commit(commit_tag("q", 3), "q") == LandedBatch(3, None)
+    assert reset_error("s3a://b/t", "q", landed, 0, "id-a") is None          # a replay from the same checkpoint
+    assert reset_error("s3a://b/t", "q", landed, 1, "id-a") is None          # the next batch
+    assert "written from another checkpoint (query id id-a; this one is id-b)" in reset_error(
+        "s3a://b/t", "q", landed, 0, "id-b")
+    assert reset_error("s3a://b/t", "q", LandedBatch(0, None), 0, "id-b") is None  # an old tag: batch ids decide
+    assert "already holds batch 4" in reset_error("s3a://b/t", "q", LandedBatch(4, None), 0, "id-b")

@@ -9,7 +9,9 @@ That skip is also a trap: a checkpoint deleted or replaced while the table was k
 query's batch ids at 0, and Delta would silently skip every batch up to the last version it recorded.
 So the first batch a writer sees is compared with the table's transaction version for the query: a
 lower batch id stops the query with :class:`CheckpointResetError` (the same batch id is the one
-replay Spark makes after a crash, and is skipped).
+replay Spark makes after a crash, and is skipped). Each commit is also tagged (``userMetadata``) with
+the query, the batch and the checkpoint (the streaming query's id, as the tagged append does): a
+replaced checkpoint whose first batch id equals the recorded version is refused too, instead of skipped.
 Called by Spark once per micro-batch, on the driver; returns nothing.
 """
 
@@ -22,7 +24,14 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from coinstream.s3.sinks.fault_point import FaultPoint, after_delta_commit
-from coinstream.s3.sinks.tagged_append import CheckpointResetError
+from coinstream.s3.sinks.tagged_append import (
+    CheckpointResetError,
+    LandedBatch,
+    checkpoint_id,
+    commit_tag,
+    last_tagged_commit,
+    reset_error,
+)
 from coinstream.spark import BatchReporter
 
 if TYPE_CHECKING:
@@ -32,6 +41,7 @@ log = structlog.get_logger(__name__)
 
 _TXN_APP_ID = "spark.databricks.delta.write.txnAppId"
 _TXN_VERSION = "spark.databricks.delta.write.txnVersion"
+_USER_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
 
 
 @dataclass
@@ -58,14 +68,16 @@ class IdempotentBatchWrite:
     distinct_keys: bool = False
     update_when: str | None = None
     _checked: bool = field(default=False, init=False)
+    _checkpoint: str | None = field(default=None, init=False)  # the streaming query's id, read at the first batch
 
     def __call__(self, batch: DataFrame, batch_id: int) -> None:
         """Write ``batch`` once per (app_id, batch_id), whatever Spark replays."""
         from delta.tables import DeltaTable
 
-        if not self._checked:
-            self.refuse_a_reset_checkpoint(batch_id)
         spark = batch.sparkSession  # the query's own session: its conf is not shared with other queries
+        if not self._checked:
+            self._checkpoint = checkpoint_id(spark, self.app_id)
+            self.refuse_a_reset_checkpoint(batch_id, spark)
         if self.distinct_keys and self.keys:
             batch = batch.dropDuplicates(list(self.keys))
         # Computed once, in full: the count runs every partition (so the upstream state stores commit even
@@ -85,10 +97,17 @@ class IdempotentBatchWrite:
         after_delta_commit(self.fault_point, self.table or self.uri, batch_id,
                            committed=lambda: self.landed_version() == batch_id)
 
-    def refuse_a_reset_checkpoint(self, batch_id: int) -> None:
-        """Raise CheckpointResetError when the table holds a later batch of this query than ``batch_id``."""
+    def refuse_a_reset_checkpoint(self, batch_id: int, spark: SparkSession | None = None) -> None:
+        """Raise CheckpointResetError when the table holds a later batch of this query than ``batch_id``, or
+        its last batch of this query came from another checkpoint (``spark``: to read the commit tags)."""
         landed = self.landed_version()
         self._checked = True
+        if landed is not None and landed == batch_id and spark is not None and self._checkpoint:
+            tagged = last_tagged_commit(spark, self.uri, self.app_id)
+            problem = None if tagged is None else reset_error(
+                self.uri, self.app_id, LandedBatch(landed, tagged.checkpoint), batch_id, self._checkpoint)
+            if problem:
+                raise CheckpointResetError(problem)
         if landed is not None and batch_id < landed:
             raise CheckpointResetError(
                 f"the Delta table {self.uri} already holds batch {landed} of query {self.app_id!r} (its transaction "
@@ -100,6 +119,7 @@ class IdempotentBatchWrite:
     def _append(self, batch: DataFrame, batch_id: int) -> None:
         writer = (batch.write.format("delta").mode("append")
                   .option("txnAppId", self.app_id).option("txnVersion", str(batch_id))
+                  .option("userMetadata", commit_tag(self.app_id, batch_id, self._checkpoint))
                   .option("mergeSchema", str(self.merge_schema).lower())
                   .options(**self.table_properties))
         if self.partition_by:
@@ -112,12 +132,14 @@ class IdempotentBatchWrite:
         condition = " AND ".join(f"t.`{key}` = s.`{key}`" for key in self.keys)
         spark.conf.set(_TXN_APP_ID, self.app_id)
         spark.conf.set(_TXN_VERSION, str(batch_id))
+        spark.conf.set(_USER_METADATA, commit_tag(self.app_id, batch_id, self._checkpoint))
         try:
             result = (DeltaTable.forPath(spark, self.uri).alias("t").merge(batch.alias("s"), condition)
                       .whenMatchedUpdateAll(self.update_when).whenNotMatchedInsertAll().execute())
         finally:
             spark.conf.unset(_TXN_APP_ID)
             spark.conf.unset(_TXN_VERSION)
+            spark.conf.unset(_USER_METADATA)
         if result is None:
             return {}
         rows = result.collect()
