@@ -113,7 +113,7 @@ def trade_ids_since(location: LakeLocation, table: str, since: datetime) -> list
     delta = open_table(location, table)
     if delta is None:
         return []
-    kind = delta.schema().to_arrow().field("ingest_time").type
+    kind = pa.schema(delta.schema().to_arrow()).field("ingest_time").type  # arro3 -> pyarrow, for pa.scalar
     rows = table_rows(delta, ["trade_id"], ds.field("ingest_time") >= pa.scalar(since.astimezone(UTC), type=kind))
     return pc.drop_null(rows["trade_id"]).to_pylist()
 
