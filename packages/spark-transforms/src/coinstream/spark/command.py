@@ -8,14 +8,7 @@ from types import FrameType
 
 import click
 
-from coinstream.core import (
-    EXIT_SERVICE_UNREACHABLE,
-    ConfigError,
-    PluginHost,
-    ServiceUnreachableError,
-    echo_error,
-    load_pipeline,
-)
+from coinstream.core import ConfigError, PluginHost, echo_error, load_pipeline
 from coinstream.spark.jars import SparkJarsError
 from coinstream.spark.processor import Processor, ProcessorError, ProcessorOptions
 from coinstream.spark.streams import PipelineGraphError
@@ -47,9 +40,6 @@ def process_command(pipeline_file: Path, available_now: bool | None, duration: f
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         report = processor.run()
-    except ServiceUnreachableError as error:
-        echo_error(error)
-        raise SystemExit(EXIT_SERVICE_UNREACHABLE) from None
     except (PipelineGraphError, UnreadableSchemaError, SparkJarsError) as error:
         echo_error(error)
         raise SystemExit(EXIT_SETUP_FAILED if not isinstance(error, PipelineGraphError) else EXIT_CONFIG_ERROR) from None
