@@ -11,21 +11,20 @@ from pathlib import Path
 from typing import Any
 
 from coinstream.core import STACK_UP_HINT, ServiceUnreachableError
+from coinstream.devstack import LocalStack
 
 CHECKOUT = Path(__file__).resolve().parents[1]
-STATE = Path(os.environ.get("COINSTREAM_STACK_DIR", CHECKOUT / ".stack"))
 
 
 def stack_sections() -> tuple[dict[str, Any], dict[str, Any]]:
-    """[kafka] and [s3] of the pipeline file ``coinstream stack up`` wrote; the S3 keys into os.environ."""
-    pipeline_file, credentials = STATE / "pipeline.toml", STATE / "s3-credentials.env"
+    """[kafka] and [s3] of the pipeline file ``coinstream stack up`` wrote; the stack's S3 keys into os.environ."""
+    stack = LocalStack()  # its state folder (COINSTREAM_STACK_DIR or the checkout's .stack) and its saved keys
+    pipeline_file, credentials = stack.paths.pipeline_file, stack.paths.credentials_file
     if not pipeline_file.is_file() or not credentials.is_file():
         raise ServiceUnreachableError(
-            "the local stack", str(STATE), f"reading {pipeline_file.name} and {credentials.name}: not there",
-            f"{STACK_UP_HINT} (or set COINSTREAM_STACK_DIR)")
-    for line in credentials.read_text().splitlines():
-        key, _, value = line.partition("=")
-        if key.strip() in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            os.environ[key.strip()] = value.strip()
+            "the local stack", str(stack.paths.state), f"reading {pipeline_file.name} and {credentials.name}: "
+            "not there", f"{STACK_UP_HINT} (or set COINSTREAM_STACK_DIR)")
+    os.environ["AWS_ACCESS_KEY_ID"] = stack.endpoints.s3_access_key
+    os.environ["AWS_SECRET_ACCESS_KEY"] = stack.endpoints.s3_secret_key
     document = tomllib.loads(pipeline_file.read_text())
     return document["kafka"], document["s3"]
