@@ -386,11 +386,12 @@ def leg(args: argparse.Namespace) -> dict[str, Any]:
                       "caught_up": all(reached(committed_offsets(folder, topic_of(table, kafka)),
                                                end_offsets(kafka, topic_of(table, kafka)))
                                        for table, folder in folders.items()),
-                      "rows": {table: table_rows(s3, table) for table in tables}}
+                      "rows": {table: row_count(s3, table) for table in tables}}
     return out
 
 
-def table_rows(s3: S3Settings, table: str) -> int:
+def row_count(s3: S3Settings, table: str) -> int:
+    """How many rows ``table`` holds (0 when the leg wrote none)."""
     try:
         return LakeReader(s3).table(table).to_pyarrow_dataset().count_rows()
     except TableNotFoundError:
