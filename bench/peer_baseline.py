@@ -30,7 +30,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from deltalake import write_deltalake
 
 from coinstream.core import KafkaSettings
-from coinstream.core.kafka import schema_registry_client, watermark_offsets
+from coinstream.core.kafka import decode_wire_header, schema_registry_client, watermark_offsets
 from coinstream.lake.credentials import resolve_credentials
 from coinstream.lake.settings import S3Settings
 from coinstream.lake.storage import storage_options
@@ -72,7 +72,7 @@ class WriterSchemas:
         self.arrow: pa.Schema | None = None
 
     def decode(self, value: bytes) -> dict[str, Any]:
-        schema_id = int.from_bytes(value[1:5], "big")  # byte 0 is the magic byte
+        schema_id = decode_wire_header(value)
         if schema_id not in self._parsed:
             raw = json.loads(self._registry.get_schema(schema_id).schema_str)
             self._parsed[schema_id], self.arrow = fastavro.parse_schema(raw), arrow_schema(raw)
