@@ -8,7 +8,6 @@ nothing listens on: no stack is needed and nothing answers.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,13 +16,9 @@ import pytest
 
 from coinstream.core import EXIT_SERVICE_UNREACHABLE
 
+from ..ports import unused_port
+
 COINSTREAM = Path(sys.executable).with_name("coinstream")
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])  # nothing listens once the probe is closed
 
 
 def coinstream(*arguments: str, environment: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -61,15 +56,15 @@ min_insync_replicas = 1
 
 
 def test_ingest_with_brokers_that_do_not_answer_names_them_and_exits_2(tmp_path):
-    brokers = f"127.0.0.1:{closed_port()}"
-    registry = f"http://127.0.0.1:{closed_port()}"
+    brokers = f"127.0.0.1:{unused_port()}"
+    registry = f"http://127.0.0.1:{unused_port()}"
     pipeline = pipeline_file(tmp_path, bootstrap_servers=brokers, schema_registry_url=registry, rest=f"""
 [ingest]
 spool_dir = "{tmp_path / 'spool'}"
 
 [source]
 name = "tiingo"
-url = "ws://127.0.0.1:{closed_port()}"
+url = "ws://127.0.0.1:{unused_port()}"
 """)
 
     result = coinstream("ingest", str(pipeline), "--no-progress", environment={"COINSTREAM_TIINGO_API_KEY": "k"})
@@ -79,8 +74,8 @@ url = "ws://127.0.0.1:{closed_port()}"
 
 
 def test_process_with_a_registry_that_does_not_answer_names_it_and_exits_2(tmp_path):
-    registry = f"http://127.0.0.1:{closed_port()}"
-    pipeline = pipeline_file(tmp_path, bootstrap_servers=f"127.0.0.1:{closed_port()}", schema_registry_url=registry,
+    registry = f"http://127.0.0.1:{unused_port()}"
+    pipeline = pipeline_file(tmp_path, bootstrap_servers=f"127.0.0.1:{unused_port()}", schema_registry_url=registry,
                              rest='\n[[sinks]]\nname = "console"\n')
 
     result = coinstream("process", str(pipeline), "--available-now")
@@ -90,7 +85,7 @@ def test_process_with_a_registry_that_does_not_answer_names_it_and_exits_2(tmp_p
 
 
 def test_delta_on_an_s3_endpoint_that_does_not_answer_names_it_and_exits_2():
-    endpoint = f"http://127.0.0.1:{closed_port()}"
+    endpoint = f"http://127.0.0.1:{unused_port()}"
 
     result = coinstream("delta", "history", "s3a://coinstream/lake/trades",
                         environment={"COINSTREAM_S3_ENDPOINT_URL": endpoint})
@@ -101,7 +96,7 @@ def test_delta_on_an_s3_endpoint_that_does_not_answer_names_it_and_exits_2():
 
 @pytest.mark.parametrize("serve", [False, True], ids=["report", "serve"])
 def test_dashboard_on_an_s3_endpoint_that_does_not_answer_names_it_and_exits_2(tmp_path, serve):
-    endpoint = f"http://127.0.0.1:{closed_port()}"
+    endpoint = f"http://127.0.0.1:{unused_port()}"
     where = ["--port", "0", "--seconds", "1"] if serve else ["--out", str(tmp_path / "report.html")]
 
     result = coinstream("dashboard", "--lake", "s3a://coinstream/lake", "--s3-endpoint", endpoint, *where)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,11 +20,7 @@ from pathlib import Path
 
 import pyspark
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from ..ports import unused_port
 
 
 @dataclass(frozen=True)
@@ -65,7 +60,7 @@ def standalone_cluster(work_dir: Path, cores: int = 2, memory: str = "2g",
     env = cluster_env(work_dir)
     for folder in ("local", "logs", "worker"):
         (work_dir / folder).mkdir(parents=True, exist_ok=True)
-    port, ui_port, worker_ui_port = free_port(), free_port(), free_port()
+    port, ui_port, worker_ui_port = unused_port(), unused_port(), unused_port()
     cluster = StandaloneCluster(f"spark://127.0.0.1:{port}", f"http://127.0.0.1:{ui_port}")
     started: list[subprocess.Popen] = []
     try:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 
 import pytest
@@ -13,17 +12,13 @@ from coinstream.lake.credentials import AwsCredentials
 from coinstream.lake.errors import S3SetupError
 from coinstream.spark.processor import ProcessorError
 
+from ..ports import unused_port
+
 pytestmark = [pytest.mark.stack]
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_a_wrong_endpoint_says_which_and_how_to_start_the_stack(stack_s3, aws_environment):
-    wrong = stack_s3.model_copy(update={"endpoint_url": f"http://127.0.0.1:{closed_port()}"})
+    wrong = stack_s3.model_copy(update={"endpoint_url": f"http://127.0.0.1:{unused_port()}"})
     with pytest.raises(S3SetupError) as raised:
         ensure_bucket(wrong)
     message = str(raised.value)

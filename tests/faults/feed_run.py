@@ -10,7 +10,6 @@ processor is waited for until it committed them.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from coinstream.devstack.demo.kafka_range import end_offsets
 from coinstream.devstack.demo.log_follower import LogFollower
 from coinstream.devstack.readiness import port_listening
 
+from ..ports import unused_port
 from .feed_ledger import read_sent_log, read_sessions, settle_feed
 from .kafka_readback import TopicEnds, read_case, topic_ends
 from .reckoning import CaseFigures, reckon
@@ -30,12 +30,6 @@ from .suite import FaultSuite, write_document
 SIMULATOR_START_S = 30.0
 SESSION_END_S = 60.0       # for the ingestor to read what the stopped simulator had written
 RECOVERY_S = 420.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class FeedRun:
@@ -52,7 +46,7 @@ class FeedRun:
         self.dir = suite.root / case
         self.logs = self.dir / "logs"
         self.sent_log = self.dir / "sent.jsonl"
-        self.port = free_port()
+        self.port = unused_port()
         self.feed_url = f"ws://127.0.0.1:{self.port}/crypto"
         self.pipeline_file = write_document(suite.document(self.feed_url), self.dir / "pipeline.toml")
         self.simulator: Child | None = None

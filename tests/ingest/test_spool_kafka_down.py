@@ -8,7 +8,6 @@ listens (all brokers unreachable, as when all three are down), the second at the
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 import uuid
 
@@ -23,14 +22,9 @@ from coinstream.core.kafka import TradeAvroCodec, admin_config, ensure_topics, p
 from coinstream.tiingo.simulator import Simulator, SimulatorConfig
 
 from ..kafka.topic_reader import read_topic
+from ..ports import unused_port
 
 pytestmark = pytest.mark.stack
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class NoFeed:
@@ -66,7 +60,7 @@ async def test_with_every_broker_unreachable_the_feed_is_spooled_and_the_next_st
     spool_dir = tmp_path / "spool"
     ticks: list[dict] = []
     async with Simulator(SimulatorConfig(rate=10_000, seed=41, quote_share=0.0)) as simulator:
-        down = pipeline(local_stack, simulator, spool_dir, topics, f"127.0.0.1:{closed_port()}")
+        down = pipeline(local_stack, simulator, spool_dir, topics, f"127.0.0.1:{unused_port()}")
         ingestor = Ingestor(down, PluginHost(autoload=False).hook,
                             IngestOptions(metrics_interval_s=0.5, ensure_topics=False, on_metrics=ticks.append))
         with capture_logs() as logs:
