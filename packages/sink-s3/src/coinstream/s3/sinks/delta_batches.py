@@ -97,12 +97,12 @@ class IdempotentBatchWrite:
         after_delta_commit(self.fault_point, self.table or self.uri, batch_id,
                            committed=lambda: self.landed_version() == batch_id)
 
-    def refuse_a_reset_checkpoint(self, batch_id: int, spark: SparkSession | None = None) -> None:
+    def refuse_a_reset_checkpoint(self, batch_id: int, spark: SparkSession) -> None:
         """Raise CheckpointResetError when the table holds a later batch of this query than ``batch_id``, or
         its last batch of this query came from another checkpoint (``spark``: to read the commit tags)."""
         landed = self.landed_version()
         self._checked = True
-        if landed is not None and landed == batch_id and spark is not None and self._checkpoint:
+        if landed is not None and landed == batch_id and self._checkpoint:
             tagged = last_tagged_commit(spark, self.uri, self.app_id)
             problem = None if tagged is None else reset_error(
                 self.uri, self.app_id, LandedBatch(landed, tagged.checkpoint), batch_id, self._checkpoint)
