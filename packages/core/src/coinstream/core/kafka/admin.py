@@ -239,10 +239,12 @@ def ensure_topics(admin: AdminClient, specs: Sequence[TopicSpec], timeout_s: flo
 
 
 def delete_topics(admin: AdminClient, names: Sequence[str], timeout_s: float = 30.0) -> list[str]:
-    """Delete the named topics that exist and wait for the cluster to accept it; return the deleted names.
+    """Delete the named topics that exist; return the deleted names once the cluster no longer lists them.
 
     A topic that is missing, or that someone else deletes meanwhile, is skipped; any other failure
-    (the cluster unreachable, say) raises ``KafkaException``.
+    (the cluster unreachable, say) raises ``KafkaException``. The controller accepts a deletion before
+    every broker has applied it; waiting until none lists the topics (up to ``timeout_s``, then a
+    ``topics_still_listed`` warning) lets a caller recreate one at once without finding the old one.
     """
     existing = set(admin.list_topics(timeout=timeout_s).topics)
     wanted = [name for name in dict.fromkeys(names) if name in existing]
@@ -256,5 +258,17 @@ def delete_topics(admin: AdminClient, names: Sequence[str], timeout_s: float = 3
             raise
         deleted.append(name)
     if deleted:
+        _wait_until_unlisted(admin, deleted, timeout_s)
         log.info("topics_deleted", topics=deleted)
     return deleted
+
+
+def _wait_until_unlisted(admin: AdminClient, names: Sequence[str], timeout_s: float) -> None:
+    """Poll the cluster's metadata until it lists none of ``names``; warn when some still are after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while listed := sorted(set(names) & set(admin.list_topics(timeout=timeout_s).topics)):
+        if time.monotonic() > deadline:
+            log.warning("topics_still_listed", topics=listed, seconds=timeout_s,
+                        hint="a broker has not applied the controller's deletion yet; it will")
+            return
+        time.sleep(0.2)
