@@ -17,20 +17,24 @@ from typing import Any
 
 import pytest
 
+from coinstream.devstack.demo.run import SIMULATOR_API_KEY
+
 pytestmark = [pytest.mark.stack, pytest.mark.spark, pytest.mark.slow, pytest.mark.timeout(1200)]
 
 # What may reach the terminal besides the live view and the summary: none of these log shapes.
 LOG_LINE = re.compile(r'^\{".*"event"|\[(info|debug)\s*\]|HTTP Request:|^\d\d/\d\d/\d\d \d\d:\d\d:\d\d (INFO|WARN)')
 
 
-def run_demo(*options: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+def run_demo(*options: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any], Path]:
+    """Run the demo; return the finished process, its summary's figures and its run folder."""
     command = [sys.executable, "-m", "coinstream.core.cli.main", "demo", "--duration", "20", "--rate", "500",
                "--serve-seconds", "0", "--keep-stack", *options]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
     output = finished.stdout + finished.stderr
     match = re.search(r"figures: (\S+summary\.json)", output.replace("\n", ""))
     assert match, f"the demo printed no summary (exit {finished.returncode}):\n{output[-4000:]}"
-    return finished, json.loads(Path(match.group(1)).read_text(encoding="utf-8"))
+    summary = Path(match.group(1))
+    return finished, json.loads(summary.read_text(encoding="utf-8")), summary.parent
 
 
 def assert_books_balance(figures: dict[str, Any]) -> None:
@@ -41,10 +45,23 @@ def assert_books_balance(figures: dict[str, Any]) -> None:
     assert figures["frames_sent"] == figures["trades_received"] + figures["dead_letters_received"]
 
 
+def assert_no_secret_leaked(secrets: dict[str, str], terminal: str, run_dir: Path) -> None:
+    """None of ``secrets`` (name -> value) in what the demo printed nor in any file of its logs folder:
+    every child's log (ingestor, processor with Spark's own lines, simulator), both runs."""
+    texts = {"the terminal": terminal}
+    texts.update({str(path): path.read_text(errors="replace") for path in sorted((run_dir / "logs").rglob("*"))
+                  if path.is_file()})
+    logged = {Path(where).name for where, text in texts.items() if where != "the terminal" and text}
+    assert {"simulator.log", "ingestor.log", "processor.log"} <= logged  # the grep below reads real logs
+    leaks = [f"{name} in {where}" for name, secret in secrets.items() for where, text in texts.items()
+             if secret in text]
+    assert leaks == []
+
+
 def test_two_demo_runs_account_for_every_frame_and_report_no_false_loss(local_stack):
     local_stack.ensure_all_running()
 
-    behind, first = run_demo("--catch-up-timeout", "0")
+    behind, first, _ = run_demo("--catch-up-timeout", "0")
     first_output = behind.stdout + behind.stderr
 
     assert behind.returncode == 0, first_output[-4000:]
@@ -55,7 +72,7 @@ def test_two_demo_runs_account_for_every_frame_and_report_no_false_loss(local_st
     assert first["dead_letters_in_kafka"] == first["malformed_sent"] > 0
     assert first["frames_sent"] > 5_000
 
-    caught_up, second = run_demo()
+    caught_up, second, run_dir = run_demo()
     second_output = caught_up.stdout + caught_up.stderr
 
     assert caught_up.returncode == 0, second_output[-4000:]
@@ -68,3 +85,7 @@ def test_two_demo_runs_account_for_every_frame_and_report_no_false_loss(local_st
     assert second["commit_p99_ms"] is not None and second["commit_p99_ms"] > 0
     noise = [line for line in second_output.splitlines() if LOG_LINE.search(line)]
     assert noise == []
+    # The keys the demo knows: the simulator's API key (the ingestor sends it on every connection) and
+    # this stack's generated S3 secret (every child reads and writes the lake with it).
+    assert_no_secret_leaked({"the Tiingo API key": SIMULATOR_API_KEY, "the S3 secret key": local_stack.s3_secret_key},
+                            first_output + second_output, run_dir)

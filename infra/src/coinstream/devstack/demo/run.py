@@ -40,6 +40,8 @@ CATCH_UP_TIMEOUT_S = 180.0
 FEED_DRAIN_S = 30.0  # how long the ingestor gets to read the last frames once the simulator stopped
 # 0.1 % of the frames malformed (dead letters) and 0.1 % invalid trades (quarantine); 997 keeps them apart.
 DEMO_FEED_FAULTS = "malformed_every=1000,invalid_every=997"
+# The key the ingestor sends the simulator (which accepts any): a secret like a real one, never printed.
+SIMULATOR_API_KEY = "demo-simulator-key"
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def _start_feed(console: Console, logs: Path, environ: dict[str, str], rate: flo
         console.print("feed: the real Tiingo firehose (COINSTREAM_TIINGO_API_KEY is set)")
         return None, None, None
     sim_port = _free_port()
-    environ["COINSTREAM_TIINGO_API_KEY"] = "demo-simulator-key"
+    environ["COINSTREAM_TIINGO_API_KEY"] = SIMULATOR_API_KEY
     arguments = ["simulate", "--port", str(sim_port), "--rate", str(rate), "--seed", str(seed)]
     if not clean_feed:
         arguments += ["--faults", DEMO_FEED_FAULTS]
