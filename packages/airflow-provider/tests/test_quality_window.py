@@ -108,6 +108,19 @@ def test_one_bound_leaves_the_other_side_open_and_naive_times_are_utc(trades):
         check(trades, window_end="2026-03-01T10:00").execute({})  # before and yesterday
 
 
+def test_where_and_the_window_narrow_the_check_together(trades):
+    append(trades, {**trade("eth-1", START + timedelta(minutes=5), price=None), "ticker": "ethusd"},
+           {**trade("eth-2", START - timedelta(hours=2), price=None), "ticker": "ethusd"})
+
+    btc = check(trades, where="ticker = 'btcusd'", window_start=START, window_end=END).execute({})
+    assert (btc["rows"], btc["where"], btc["window"]["start"]) == (2, "ticker = 'btcusd'", START.isoformat())
+    with pytest.raises(AirflowFailException) as raised:
+        check(trades, where="ticker = 'ethusd'", window_start=START, window_end=END).execute({})
+    assert ("(version 1, window trade_time in [2026-03-01T10:00:00+00:00, 2026-03-01T11:00:00+00:00), "
+            "where ticker = 'ethusd') failed 1 expectation(s):\n  - nulls: price is null in 1 of 1 rows") in str(
+        raised.value)
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"window_start": "yesterday"}, "window_start='yesterday' is not a timestamp; pass an ISO 8601 time"),
     ({"window_end": "2026-13-01"}, "window_end='2026-13-01' is not a timestamp"),

@@ -87,7 +87,10 @@ def _rows(delta: DeltaTable, columns: list[str], window: Window | None, where: s
     rows = pa.table(QueryBuilder().register("t", delta).execute(f"SELECT {selected} FROM t WHERE {where}").read_all())
     if window is None:
         return rows
-    return rows.filter(replace(window, date_partition=None).expression(schema))  # the SQL read only its columns
+    # DataFusion answers with string_view columns, which pyarrow's filter cannot take yet.
+    plain = pa.schema([pa.field(column.name, pa.string() if pa.types.is_string_view(column.type) else column.type)
+                       for column in rows.schema])
+    return rows.cast(plain).filter(replace(window, date_partition=None).expression(schema))  # read: its columns only
 
 
 def _columns_read(delta: DeltaTable, expectations: QualityExpectations, window: Window | None) -> list[str]:
