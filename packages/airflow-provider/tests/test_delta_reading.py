@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pyarrow as pa
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
+from deltalake import DeltaTable, write_deltalake
+
 from coinstream.airflow.delta_quality import QualityExpectations, check_table
 from coinstream.airflow.hooks.s3 import S3Access
 from coinstream.airflow.operators.backfill import TiingoBackfillOperator
 from coinstream.airflow.operators.quality import DeltaQualityCheckOperator
 from coinstream.airflow.sensors.delta_commit import DeltaCommitSensor
 from coinstream.airflow.triggers.delta_commit import DeltaCommitTrigger
-from deltalake import DeltaTable, write_deltalake
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -71,7 +72,7 @@ def test_the_operator_fails_the_task_with_every_message(trades):
     operator = DeltaQualityCheckOperator(task_id="q", table=trades, not_null=["price"], unique_key=["trade_id"])
     with pytest.raises(AirflowFailException) as raised:
         operator.execute({})
-    assert f"data quality check of {trades} (version 0) failed 2 expectation(s)" in str(raised.value)
+    assert f"data quality check of {trades} (version 0, whole table) failed 2 expectation(s)" in str(raised.value)
     assert "  - nulls: price is null in 1 of 4 rows" in str(raised.value)
     passing = DeltaQualityCheckOperator(task_id="ok", table=trades, min_rows=4, not_null=["trade_id"])
     assert passing.execute({})["rows"] == 4

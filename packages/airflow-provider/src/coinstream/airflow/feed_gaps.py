@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from coinstream.airflow.quality_window import Window
 from coinstream.lake import table_rows
 
 if TYPE_CHECKING:
@@ -93,12 +94,17 @@ def open_gaps(gaps: DeltaTable, table: str, backfilled: set[str], *, source: str
     if missing:
         raise FeedGapsTableError(f"{table} has no column(s) {', '.join(missing)}; its columns are: "
                                  f"{', '.join(available)} (the processor's feed_gaps table is expected)")
+    import pyarrow.dataset as ds
+
+    schema = pa.schema(gaps.schema().to_arrow())
+    # Pushed into the scan: the source's gaps that ended in time, started in [since, until) when given.
+    predicate = (ds.field("source") == source) & Window("gap_end", end=ended_before).expression(schema)
+    if since is not None or until is not None:
+        predicate = predicate & Window("gap_start", start=since, end=until).expression(schema)
     found: dict[str, OpenGap] = {}
-    for row in table_rows(gaps, FEED_GAPS_COLUMNS).to_pylist():
+    for row in table_rows(gaps, FEED_GAPS_COLUMNS, predicate).to_pylist():
         gap = OpenGap(**row)
-        if gap.source != source or gap.gap_id in backfilled or gap.gap_id in found or gap.gap_end >= ended_before:
-            continue
-        if (since is not None and gap.gap_start < since) or (until is not None and gap.gap_start >= until):
+        if gap.gap_id in backfilled or gap.gap_id in found:
             continue
         found[gap.gap_id] = gap  # a gap written twice (a re-sent record) is backfilled once
     return sorted(found.values(), key=lambda gap: (gap.gap_start, gap.gap_id))

@@ -21,10 +21,9 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
+from airflow.sdk import DAG, CronDataIntervalTimetable, Param
 from coinstream.airflow.operators.backfill import TiingoBackfillOperator
 from coinstream.airflow.operators.quality import DeltaQualityCheckOperator
-
-from airflow.sdk import DAG, CronDataIntervalTimetable, Param
 
 TICKERS = os.environ.get("COINSTREAM_BACKFILL_TICKERS", "btcusd,ethusd").split(",")
 START = "{{ params.from_date or (data_interval_start | ds) }}"
@@ -32,8 +31,12 @@ END = "{{ params.to_date or (data_interval_end | ds) }}"
 # In gaps mode only conf's days narrow the gaps (none: every open gap); the check covers the bars the run wrote.
 GAP_START = "{{ params.from_date or '' }}"
 GAP_END = "{{ params.to_date or '' }}"
-CHECKED = ("{% if params.mode == 'gaps' %}backfilled_at = '{{ ti.xcom_pull(task_ids='backfill')['backfilled_at'] }}'"
-           f"{{% else %}}bar_date >= '{START}' AND bar_date < '{END}'{{% endif %}}")
+# The check reads the bars of the run's days (window_start in [START, END), and only their bar_date
+# partitions) in range mode; in gaps mode those the run wrote, which its backfilled_at tells.
+CHECKED_START = f"{{% if params.mode != 'gaps' %}}{START}{{% endif %}}"
+CHECKED_END = f"{{% if params.mode != 'gaps' %}}{END}{{% endif %}}"
+CHECKED_GAPS = ("{% if params.mode == 'gaps' %}"
+                "backfilled_at = '{{ ti.xcom_pull(task_ids='backfill')['backfilled_at'] }}'{% endif %}")
 
 with DAG(
     dag_id="coinstream_backfill",
@@ -62,6 +65,6 @@ with DAG(
     check = DeltaQualityCheckOperator(
         task_id="check", table="{{ params.table }}", aws_conn_id="aws_default", min_rows=1,
         not_null=["window_start", "ticker", "open", "close"], unique_key=["ticker", "exchange", "window_start"],
-        where=CHECKED)
+        window_column="window_start", window_start=CHECKED_START, window_end=CHECKED_END, where=CHECKED_GAPS)
 
     backfill >> check

@@ -3,7 +3,7 @@
 Every hour: ingest the Tiingo feed into Kafka for a bounded window, run the Spark processor until
 it has caught up, wait until the processor's checkpoint is within COINSTREAM_MAX_LAG records of
 the topic's end and the trades table has a commit from this run, compact and vacuum the table,
-and check the trades it holds.
+and check the trades from the run's data interval on (trade_time >= data_interval_start).
 
 Set on the Airflow side (defaults suit `coinstream stack up`):
   connections  tiingo_default (API key), coinstream_kafka_default, aws_default (the lake)
@@ -16,14 +16,13 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
+from airflow.sdk import DAG, Param
 from coinstream.airflow.operators.delta_maintenance import DeltaOptimizeOperator, DeltaVacuumOperator
 from coinstream.airflow.operators.ingest import CoinstreamIngestOperator
 from coinstream.airflow.operators.process import CoinstreamProcessOperator
 from coinstream.airflow.operators.quality import DeltaQualityCheckOperator
 from coinstream.airflow.sensors.consumer_lag import ConsumerLagSensor
 from coinstream.airflow.sensors.delta_commit import DeltaCommitSensor
-
-from airflow.sdk import DAG, Param
 
 INGEST_SECONDS = float(os.environ.get("COINSTREAM_INGEST_SECONDS", "300"))
 INGEST_MAX_TRADES = int(os.environ["COINSTREAM_INGEST_MAX_TRADES"]) if os.environ.get(
@@ -65,9 +64,14 @@ with DAG(
         aws_conn_id="aws_default", poke_interval=10, timeout=600)
     optimize = DeltaOptimizeOperator(task_id="optimize", table=TRADES, aws_conn_id="aws_default")
     vacuum = DeltaVacuumOperator(task_id="vacuum", table=TRADES, aws_conn_id="aws_default")
+    # The check reads the trades from this run's data interval on, not the whole lake. Airflow 3's
+    # "@hourly" is a CronTriggerTimetable: data_interval_start == data_interval_end == the run's time,
+    # and the trades the run ingests come after it, so [start, end) would be empty: the window is left
+    # open at the end instead (no trade is newer than the check), and freshness is measured against now.
     quality = DeltaQualityCheckOperator(
         task_id="quality", table=TRADES, aws_conn_id="aws_default", min_rows=1,
         not_null=["trade_id", "ticker", "exchange", "price", "size", "trade_time"], unique_key=["trade_id"],
-        freshness_column="trade_time", max_age=timedelta(hours=2))
+        freshness_column="trade_time", max_age=timedelta(hours=2),
+        window_column="trade_time", window_start="{{ data_interval_start }}")
 
     ingest >> process >> [caught_up, landed] >> optimize >> vacuum >> quality
