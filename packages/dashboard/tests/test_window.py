@@ -95,3 +95,19 @@ def test_the_window_ends_at_the_last_trade_or_now_and_must_be_positive():
     assert trade_window(None, 30, now=now).end == now
     with pytest.raises(ValueError, match="give it a positive number of minutes"):
         trade_window(LAST, 0)
+
+
+def test_the_command_takes_the_window_and_the_report_shows_it(partitioned_lake, tmp_path):
+    from click.testing import CliRunner
+
+    from coinstream.dashboard.command import dashboard_command
+
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(dashboard_command, ["--lake", partitioned_lake.root, "--out", str(out),
+                                                    "--window-minutes", "120"])
+
+    assert result.exit_code == 0, result.output
+    assert "(12 trades)" in result.output
+    assert '"window": {"minutes": 120.0' in out.read_text(encoding="utf-8")
+    refused = CliRunner().invoke(dashboard_command, ["--lake", partitioned_lake.root, "--window-minutes", "0"])
+    assert refused.exit_code == 2 and "--window-minutes" in refused.output
