@@ -6,8 +6,10 @@ import asyncio
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from coinstream.dashboard.server import DashboardServer
@@ -75,3 +77,28 @@ def test_the_page_shows_the_top_10_and_the_exchange_picker_changes_the_view(serv
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
+
+
+def test_a_hostile_label_from_the_feed_shows_as_text(tmp_path, page):
+    from deltalake import write_deltalake
+
+    from coinstream.dashboard.command import write_report
+    from coinstream.dashboard.lake import LakeLocation
+
+    when = pa.array([datetime(2026, 9, 6, 3, 55, tzinfo=UTC)] * 2, pa.timestamp("us", tz="UTC"))
+    write_deltalake(str(tmp_path / "lake" / "trades"), pa.table({
+        "trade_id": ["a", "b"], "ticker": ["<b>ticker</b>"] * 2, "exchange": ["<img src=x onerror=alert(1)>"] * 2,
+        "price": [1.0, 2.0], "size": [1.0, 1.0], "trade_time": when, "ingest_time": when}))
+    report = tmp_path / "report.html"
+    write_report(LakeLocation(root=str(tmp_path / "lake")), report)
+    page.on("dialog", lambda dialog: pytest.fail(f"the page ran a feed label's script: {dialog.message}"))
+
+    page.goto(report.as_uri())
+    page.wait_for_function("Number(document.body.dataset.rendered || 0) >= 1", timeout=30_000)
+
+    assert page.evaluate("() => document.querySelectorAll('img, b').length") == 0
+    assert page.evaluate("() => document.getElementById('top-exchanges').data[0].x") == [
+        "&#60;img src=x onerror=alert(1)&#62;"]
+    assert page.locator("#exchange-picker option").first.inner_text() == "<img src=x onerror=alert(1)>"
+    assert page.locator("#top-tickers tbody td").first.inner_text() == "<b>ticker</b>"
+    assert page.locator("#exchange-shares text.slicetext").first.text_content().startswith("<b>ticker</b>")

@@ -13,17 +13,18 @@ from coinstream.dashboard.lake import LakeLocation, LakeUnavailableError, read_s
 from coinstream.dashboard.page import render_static
 from coinstream.dashboard.server import DashboardServer
 from coinstream.dashboard.views import build_views
+from coinstream.dashboard.window import DEFAULT_WINDOW_MINUTES
 from coinstream.lake import check_endpoint, is_s3_uri
 
 
-def write_report(location: LakeLocation, out: Path, run_books: list[dict[str, object]] | None = None
-                 ) -> dict[str, object]:
-    """Write the static report for the lake's current tables to ``out``; return its views.
+def write_report(location: LakeLocation, out: Path, run_books: list[dict[str, object]] | None = None,
+                 window_minutes: float = DEFAULT_WINDOW_MINUTES) -> dict[str, object]:
+    """Write the static report of the lake's last ``window_minutes`` of trades to ``out``; return its views.
 
     ``run_books`` (``[{"where": ..., "frames": n}, ...]``, from ``coinstream demo``) adds where every
     frame of a run ended, dead letters included, which the lake alone cannot tell.
     """
-    views = build_views(read_snapshot(location))
+    views = build_views(read_snapshot(location, window_minutes))
     if run_books is not None:
         views["run_books"] = run_books
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -59,10 +60,14 @@ async def serve(server: DashboardServer, seconds: float | None) -> None:
                    "dashboard answers only for the name it listens on (loopback: 127.0.0.1, localhost, ::1).")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(0, 65_535))
 @click.option("--refresh", default=5.0, show_default=True, type=click.FloatRange(0.5), help="Seconds between data refreshes.")
+@click.option("--window-minutes", default=DEFAULT_WINDOW_MINUTES, show_default=True,
+              type=click.FloatRange(min=0, min_open=True), envvar="COINSTREAM_DASHBOARD_WINDOW_MINUTES",
+              help="Show the trades of this many minutes up to the latest trade time; only they are read (the "
+                   "tables' row counts come from their Delta logs). Env: COINSTREAM_DASHBOARD_WINDOW_MINUTES.")
 @click.option("--seconds", default=None, type=float, help="Stop serving after this many seconds.")
 def dashboard_command(lake: str, s3_endpoint: str | None, s3_region: str, out: Path | None, serve_: bool | None,
                       host: str, allowed_hosts: tuple[str, ...], port: int, refresh: float,
-                      seconds: float | None) -> None:
+                      window_minutes: float, seconds: float | None) -> None:
     """Serve the dashboard over the Delta tables (or write it with --out). Credentials come from the
     standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)."""
     location = LakeLocation(root=lake, endpoint_url=s3_endpoint, region=s3_region)
@@ -71,9 +76,10 @@ def dashboard_command(lake: str, s3_endpoint: str | None, s3_region: str, out: P
         check_endpoint(s3_endpoint)
     if out is not None:
         try:
-            views = write_report(location, out)
+            views = write_report(location, out, window_minutes=window_minutes)
         except LakeUnavailableError as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"dashboard: wrote {out} ({views['totals']['trades']:,} trades)")
     if serve_ if serve_ is not None else out is None:
-        asyncio.run(serve(DashboardServer(location, host, port, refresh, allowed_hosts=allowed_hosts), seconds))
+        asyncio.run(serve(DashboardServer(location, host, port, refresh, allowed_hosts=allowed_hosts,
+                                          window_minutes=window_minutes), seconds))

@@ -7,15 +7,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 import structlog
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
+from coinstream.dashboard.table_stats import table_stats
 from coinstream.dashboard.views import LakeSnapshot
+from coinstream.dashboard.window import DEFAULT_WINDOW_MINUTES, TradeWindow, trade_window, window_expression
 from coinstream.lake import credentials_from_environment, delta_rs_options, delta_rs_uri, is_s3_uri, table_rows
 
 log = structlog.get_logger(__name__)
 
+TRADES_PARTITION = "trade_date"  # the sink's partitioning of trades (coinstream-sink-s3's tables.py)
 TRADE_COLUMNS = ["trade_id", "ticker", "exchange", "price", "size", "trade_time", "ingest_time"]
 
 
@@ -54,8 +58,10 @@ def open_table(location: LakeLocation, table: str) -> DeltaTable | None:
         return None
 
 
-def read_snapshot(location: LakeLocation) -> LakeSnapshot:
-    """Read the current version of the trades and ohlcv_1m tables into Arrow.
+def read_snapshot(location: LakeLocation, window_minutes: float = DEFAULT_WINDOW_MINUTES) -> LakeSnapshot:
+    """Read what the page shows: the trades and 1-minute bars of the window (the last ``window_minutes``
+    of trades, see :mod:`coinstream.dashboard.window`), the window's quarantined reasons, and the whole
+    tables' row counts from their Delta logs. No read grows with the lake, only with the window.
 
     Raises :class:`LakeUnavailableError` when the trades table does not exist or cannot be reached.
     """
@@ -68,18 +74,33 @@ def read_snapshot(location: LakeLocation) -> LakeSnapshot:
     if trades_table is None:
         raise LakeUnavailableError(
             f"no Delta table at {location.table_uri('trades')} yet; run the pipeline (`coinstream demo`) first")
+    trades_stats = table_stats(trades_table, "trade_time")
+    window = trade_window(trades_stats.last, window_minutes)
     available = set(trades_table.schema().to_arrow().names)
-    trades = table_rows(trades_table, [c for c in TRADE_COLUMNS if c in available])
+    trades = table_rows(trades_table, [c for c in TRADE_COLUMNS if c in available],
+                        window_expression(window, "trade_time", available, TRADES_PARTITION))
     versions = {"trades": trades_table.version()}
     ohlcv: pa.Table | None = None
     ohlcv_table = open_table(location, "ohlcv_1m")
     if ohlcv_table is not None:
-        ohlcv = table_rows(ohlcv_table)
+        ohlcv = table_rows(ohlcv_table, None, window_expression(window, "window_start", set()))
         versions["ohlcv_1m"] = ohlcv_table.version()
     quarantine: pa.Table | None = None
+    quarantined = 0
     quarantine_table = open_table(location, "quarantine")
     if quarantine_table is not None:
-        quarantine = table_rows(quarantine_table, ["reason"])
+        quarantine = table_rows(quarantine_table, ["reason"], _quarantined_in(window, quarantine_table))
+        quarantined = table_stats(quarantine_table).rows
         versions["quarantine"] = quarantine_table.version()
-    log.debug("lake_snapshot_read", trades=trades.num_rows, versions=versions)
-    return LakeSnapshot(trades=trades, ohlcv_1m=ohlcv, table_versions=versions, quarantine=quarantine)
+    log.debug("lake_snapshot_read", trades=trades.num_rows, trades_total=trades_stats.rows,
+              window_start=window.start.isoformat(), versions=versions)
+    return LakeSnapshot(trades=trades, ohlcv_1m=ohlcv, table_versions=versions, quarantine=quarantine,
+                        window=window, trades_total=trades_stats.rows, first_trade_time=trades_stats.first,
+                        quarantined_total=quarantined)
+
+
+def _quarantined_in(window: TradeWindow, quarantine_table: DeltaTable) -> ds.Expression | None:
+    """The quarantine rows of the window by ingest time; undecodable records (no ingest time) always."""
+    if "ingest_time" not in quarantine_table.schema().to_arrow().names:
+        return None
+    return window_expression(window, "ingest_time", set()) | ds.field("ingest_time").is_null()

@@ -14,6 +14,7 @@ from coinstream.dashboard.lake import LakeLocation, LakeUnavailableError, read_s
 from coinstream.dashboard.page import plotly_js, render_served
 from coinstream.dashboard.strict_json import strict_dumps
 from coinstream.dashboard.views import build_views
+from coinstream.dashboard.window import DEFAULT_WINDOW_MINUTES
 
 log = structlog.get_logger(__name__)
 
@@ -42,8 +43,9 @@ class DashboardServer:
 
     def __init__(self, location: LakeLocation, host: str = "127.0.0.1", port: int = 8050,
                  refresh_seconds: float = 5.0, run_books: list[dict[str, Any]] | None = None,
-                 allowed_hosts: Collection[str] = ()) -> None:
+                 allowed_hosts: Collection[str] = (), window_minutes: float = DEFAULT_WINDOW_MINUTES) -> None:
         self.location = location
+        self.window_minutes = window_minutes
         # A page of another site, its name re-pointed at 127.0.0.1 (DNS rebinding), sends its own name as
         # Host: answering only our names keeps it from reading data.json.
         self.allowed_hosts = allowed_host_names(host, allowed_hosts)
@@ -65,7 +67,7 @@ class DashboardServer:
         """Return the views, recomputed from the lake when older than the refresh interval."""
         async with self._lock:
             if self._views is None or time.monotonic() - self._views_time >= self.refresh_seconds:
-                snapshot = await asyncio.to_thread(read_snapshot, self.location)
+                snapshot = await asyncio.to_thread(read_snapshot, self.location, self.window_minutes)
                 self._views = await asyncio.to_thread(build_views, snapshot)
                 if self.run_books is not None:
                     self._views["run_books"] = self.run_books

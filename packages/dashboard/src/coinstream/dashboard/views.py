@@ -12,18 +12,25 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from coinstream.dashboard.window import TradeWindow
+
 TOP_N = 10
 TICKERS_PER_EXCHANGE = 25
 
 
 @dataclass(frozen=True)
 class LakeSnapshot:
-    """The tables the dashboard reads, as Arrow tables (None when a table does not exist yet)."""
+    """What the dashboard reads: the window's rows as Arrow tables (None when a table does not exist yet)
+    and the whole tables' figures from their Delta logs (None: not known, e.g. a snapshot built by hand)."""
 
     trades: pa.Table
     ohlcv_1m: pa.Table | None = None
     table_versions: dict[str, int] | None = None
     quarantine: pa.Table | None = None  # its ``reason`` column is enough
+    window: TradeWindow | None = None
+    trades_total: int | None = None
+    first_trade_time: datetime | None = None
+    quarantined_total: int | None = None
 
 
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> list[dict[str, Any]]:
@@ -50,9 +57,13 @@ def build_views(snapshot: LakeSnapshot, top_n: int = TOP_N) -> dict[str, Any]:
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
     connection.register("trades", snapshot.trades)
-    totals = _rows(connection, """
+    in_window = _rows(connection, """
         SELECT count(*) AS trades, count(DISTINCT exchange) AS exchanges, count(DISTINCT ticker) AS tickers,
                min(trade_time) AS first_trade_time, max(trade_time) AS last_trade_time FROM trades""")[0]
+    window = {**(snapshot.window.as_view() if snapshot.window else {}), **in_window}
+    totals = {"trades": in_window["trades"] if snapshot.trades_total is None else snapshot.trades_total,
+              "first_trade_time": _plain(snapshot.first_trade_time) or in_window["first_trade_time"],
+              "last_trade_time": in_window["last_trade_time"]}
     top_exchanges = _rows(connection, """
         SELECT exchange, count(*) AS trades, sum(price * size) AS notional FROM trades
         GROUP BY exchange ORDER BY trades DESC, exchange LIMIT ?""", top_n)
@@ -76,25 +87,29 @@ def build_views(snapshot: LakeSnapshot, top_n: int = TOP_N) -> dict[str, Any]:
         "generated_at": datetime.now(UTC).isoformat(),
         "time_zone": "UTC",
         "totals": totals,
+        "window": window,
         "top_exchanges": top_exchanges,
         "top_tickers": top_tickers,
         "exchanges": exchanges,
         "health": health,
         "candles": candles,
         "table_versions": snapshot.table_versions or {},
-        "quality": _quality(connection, snapshot.quarantine),
+        "quality": _quality(connection, snapshot.quarantine, snapshot.quarantined_total),
     }
 
 
-def _quality(connection: duckdb.DuckDBPyConnection, quarantine: pa.Table | None) -> dict[str, Any]:
-    """The quarantine by failed check (the first word of each reason: the field that failed), with an example."""
+def _quality(connection: duckdb.DuckDBPyConnection, quarantine: pa.Table | None,
+             quarantined_total: int | None) -> dict[str, Any]:
+    """The quarantine's row count (the whole table's, from its log), and the window's quarantined rows by
+    failed check (the first word of each reason: the field that failed), with an example."""
+    quarantined = quarantined_total if quarantined_total is not None else (quarantine.num_rows if quarantine else 0)
     if quarantine is None or quarantine.num_rows == 0:
-        return {"quarantined": 0, "checks": []}
+        return {"quarantined": quarantined, "checks": []}
     connection.register("quarantine", quarantine)
     checks = _rows(connection, """
         SELECT split_part(reason, ' ', 1) AS "check", count(*) AS trades, min(reason) AS example FROM quarantine
         GROUP BY "check" ORDER BY trades DESC, "check" LIMIT ?""", TOP_N)
-    return {"quarantined": quarantine.num_rows, "checks": checks}
+    return {"quarantined": quarantined, "checks": checks}
 
 
 def _candles(connection: duckdb.DuckDBPyConnection, ohlcv: pa.Table | None, tickers: list[str]) -> dict[str, Any]:
