@@ -105,6 +105,7 @@ def cluster_broker_count(admin: AdminClient, timeout_s: float = 10.0) -> int:
     try:
         return len(admin.list_topics(timeout=timeout_s).brokers)
     except KafkaException as error:
+        admin.poll(0)  # serve the queued error_cb calls: a refused login or handshake is recorded (refusals.py)
         cause = error.args[0].str() if error.args and isinstance(error.args[0], KafkaError) else str(error)
         raise KafkaUnreachableError("the bootstrap servers",
                                     f"no broker answered a metadata request in {timeout_s:.0f} s: {cause}") from None
