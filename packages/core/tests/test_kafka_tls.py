@@ -131,3 +131,17 @@ def test_a_refused_login_or_handshake_names_the_setting_to_fix_in_the_unreachabl
     assert message.endswith(SASL_FIX)
     refusal_recorder("h:9")  # a new client starts with nothing recorded
     assert "refused" not in str(kafka_unreachable(kafka, RuntimeError("no broker answered")))
+
+
+def test_an_https_registry_is_checked_against_its_own_ca_file(tmp_path, registry, pem_files):
+    from coinstream.core.kafka.avro import schema_registry_config
+
+    kafka = load_kafka(tmp_path, registry, f'schema_registry_url = "https://registry.example:8081"\n'
+                                           f'schema_registry_ssl_ca_location = "{pem_files["ca"]}"\n')
+    assert schema_registry_config(kafka) == {"url": "https://registry.example:8081", "ssl.ca.location": pem_files["ca"]}
+    missing = tmp_path / "missing.pem"
+    message = problems(tmp_path, registry, f'schema_registry_url = "https://registry.example:8081"\n'
+                                           f'schema_registry_ssl_ca_location = "{missing}"\n')
+    assert "(or COINSTREAM_SCHEMA_REGISTRY_SSL_CA_LOCATION) at an existing PEM file" in message
+    message = problems(tmp_path, registry, f'schema_registry_ssl_ca_location = "{pem_files["ca"]}"\n')
+    assert "schema_registry_ssl_ca_location is set but schema_registry_url='http://127.0.0.1:18081" in message

@@ -16,7 +16,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from coinstream.core.config.env import env_override
+from coinstream.core.config.env import env_override, env_variable_of
 from coinstream.core.config.producer_overrides import ProducerValue, weakening_overrides
 from coinstream.core.config.tls_files import TLS_FILE_KEYS, unreadable_file_problem
 
@@ -50,6 +50,10 @@ class KafkaSettings(StrictModel):
         None, json_schema_extra=env_override("COINSTREAM_SCHEMA_REGISTRY_USERNAME"))
     schema_registry_password: SecretStr | None = Field(
         None, json_schema_extra=env_override("COINSTREAM_SCHEMA_REGISTRY_PASSWORD"))
+    schema_registry_ssl_ca_location: str | None = Field(
+        None, min_length=1, json_schema_extra=env_override("COINSTREAM_SCHEMA_REGISTRY_SSL_CA_LOCATION"),
+        description="PEM file of the CA(s) an https:// registry's certificate is checked against; unset: the "
+                    "registry client's default CA bundle.")
     trades_topic: str = Field("crypto.trades.v1", min_length=1)
     dead_letter_topic: str = Field("crypto.trades.dlq", min_length=1)
     feed_gaps_topic: str = Field("crypto.feed_gaps.v1", min_length=1, description=(
@@ -101,10 +105,11 @@ class KafkaSettings(StrictModel):
                 input=override.value) for override in refused])
         return producer
 
-    @field_validator(*TLS_FILE_KEYS)
+    @field_validator(*TLS_FILE_KEYS, "schema_registry_ssl_ca_location")
     @classmethod
     def _readable_pem_file(cls, location: str | None, info: ValidationInfo) -> str | None:
-        problem = None if location is None else unreadable_file_problem(str(info.field_name), location)
+        key = str(info.field_name)
+        problem = None if location is None else unreadable_file_problem(key, location, env_variable_of(cls, key))
         if problem:
             raise ValueError(problem)
         return location
@@ -132,6 +137,10 @@ class KafkaSettings(StrictModel):
         return self
 
     def _check_tls(self) -> None:
+        if self.schema_registry_ssl_ca_location is not None and not self.schema_registry_url.startswith("https://"):
+            raise ValueError(
+                f"schema_registry_ssl_ca_location is set but schema_registry_url={self.schema_registry_url!r} does "
+                "not use TLS; give the registry's https:// URL, or remove schema_registry_ssl_ca_location")
         tls_set = [key for key in (*TLS_FILE_KEYS, "ssl_key_password") if getattr(self, key) is not None]
         if tls_set and not self.security_protocol.endswith("SSL"):
             raise ValueError(

@@ -1,4 +1,5 @@
-"""Checks of the PEM files a [kafka] TLS setting names: they must exist and be readable at start-up."""
+"""Checks of the PEM files the [kafka] TLS settings name (the registry's CA too): each must exist and be readable
+when the pipeline is loaded."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ TLS_FILE_KEYS = ("ssl_ca_location", "ssl_certificate_location", "ssl_key_locatio
 """The [kafka] settings that name a PEM file."""
 
 
-def unreadable_file_problem(key: str, location: str) -> str | None:
-    """Why ``[kafka] <key> = location`` cannot be used (with the fix), or None when it is a readable file."""
+def unreadable_file_problem(key: str, location: str, variable: str | None) -> str | None:
+    """Why ``[kafka] <key> = location`` cannot be used (with the fix, naming the environment ``variable`` that sets
+    it too), or None when it is a readable file."""
     path = Path(location).expanduser()
-    fix = f"point [kafka] {key} (or COINSTREAM_KAFKA_{key.upper()}) at an existing PEM file"
+    fix = f"point [kafka] {key}{f' (or {variable})' if variable else ''} at an existing PEM file"
     if not path.exists():
         return f"{key}={location!r}: no such file; {fix}"
     if not path.is_file():
