@@ -113,7 +113,11 @@ def test_node_config_is_a_combined_node_with_the_durability_defaults(tmp_path: P
     assert config["process.roles"] == "broker,controller"
     assert config["node.id"] == "2"
     assert config["controller.quorum.voters"] == "1@127.0.0.1:19192,2@127.0.0.1:19193,3@127.0.0.1:19194"
-    assert config["listeners"] == "PLAINTEXT://127.0.0.1:19093,CONTROLLER://127.0.0.1:19193"
+    assert config["listeners"] == \
+        "PLAINTEXT://127.0.0.1:19093,SASL_SSL://127.0.0.1:19293,CONTROLLER://127.0.0.1:19193"
+    assert config["advertised.listeners"] == "PLAINTEXT://127.0.0.1:19093,SASL_SSL://127.0.0.1:19293"
+    assert config["listener.name.sasl_ssl.sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+    assert config["listener.name.sasl_ssl.ssl.keystore.location"] == str(paths.state / "kafka" / "tls" / "broker.pem")
     assert (config["default.replication.factor"], config["min.insync.replicas"]) == ("3", "2")
     assert config["unclean.leader.election.enable"] == "false"
     assert config["transaction.state.log.min.isr"] == "2"

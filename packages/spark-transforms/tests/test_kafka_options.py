@@ -7,7 +7,7 @@ import re
 import pytest
 from pydantic import SecretStr
 
-from coinstream.core import KafkaSettings
+from coinstream.core import KafkaSettings, redact_text
 from coinstream.spark.decode import kafka_options
 from coinstream.spark.settings import SparkSettings
 
@@ -45,3 +45,35 @@ def test_what_kafka_reads_back_is_the_username_and_password(username, password):
     assert (jaas_option(jaas, "username"), jaas_option(jaas, "password")) == (username, password)
     outside_the_strings = re.sub(r'"(?:\\.|[^"\\\n\r])*"', '""', jaas)
     assert outside_the_strings == f'{SCRAM} required username="" password="";'
+
+
+def test_tls_settings_become_the_java_clients_pem_options(tmp_path):
+    ca, cert, key = tmp_path / "ca.pem", tmp_path / "client.pem", tmp_path / "client-key.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\nCA\n")
+    cert.write_text("-----BEGIN CERTIFICATE-----\nCLIENT\n")
+    key.write_text("-----BEGIN PRIVATE KEY-----\nKEYBODY-0123456789\n-----END PRIVATE KEY-----\n")
+    kafka = KafkaSettings(security_protocol="SSL", ssl_ca_location=str(ca), ssl_certificate_location=str(cert),
+                          ssl_key_location=str(key), ssl_key_password=SecretStr("key-pass-42"))
+
+    options = kafka_options(kafka, SparkSettings(), "p")
+
+    assert options["kafka.security.protocol"] == "SSL"
+    assert (options["kafka.ssl.truststore.type"], options["kafka.ssl.truststore.location"]) == ("PEM", str(ca))
+    assert options["kafka.ssl.keystore.type"] == "PEM"
+    assert options["kafka.ssl.keystore.certificate.chain"] == cert.read_text()
+    assert options["kafka.ssl.keystore.key"] == key.read_text()
+    assert options["kafka.ssl.key.password"] == "key-pass-42"
+    assert options["kafka.ssl.endpoint.identification.algorithm"] == "https"
+    assert "KEYBODY" not in redact_text(str(options))
+
+
+def test_hostname_verification_off_is_an_empty_algorithm_and_plaintext_has_no_ssl_options(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    tls = kafka_options(KafkaSettings(security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-512",
+                                      sasl_username="u", sasl_password=SecretStr("pw-12345"),
+                                      ssl_ca_location=str(ca), ssl_endpoint_identification=False),
+                        SparkSettings(), "p")
+    assert tls["kafka.ssl.endpoint.identification.algorithm"] == ""
+    assert "kafka.ssl.keystore.type" not in tls
+    assert not [key for key in kafka_options(KafkaSettings(), SparkSettings(), "p") if ".ssl." in key]

@@ -1,9 +1,9 @@
 """Three combined broker+controller KRaft nodes on loopback, from the Maven jars.
 
-Node n (1..3) listens for clients on ``broker_ports[n-1]`` and for the Raft quorum on
-``controller_ports[n-1]``; the quorum is static (``controller.quorum.voters``). The cluster id is
-made once and kept in ``<state>/kafka/cluster-id``; each node's data folder is formatted once with
-``kafka.tools.StorageTool format``.
+Node n (1..3) listens for clients on ``broker_ports[n-1]`` (PLAINTEXT) and ``sasl_ssl_ports[n-1]`` (TLS with
+SCRAM-SHA-512 logins, see :func:`sasl_ssl_listener`) and for the Raft quorum on ``controller_ports[n-1]``;
+the quorum is static (``controller.quorum.voters``). The cluster id is made once and kept in
+``<state>/kafka/cluster-id``; each node's data folder is formatted once with ``kafka.tools.StorageTool format``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ from pathlib import Path
 
 import structlog
 from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import (
+    AdminClient,
+    NewTopic,
+    ScramCredentialInfo,
+    ScramMechanism,
+    UserScramCredentialUpsertion,
+)
 
 from coinstream.devstack import jars
 from coinstream.devstack.endpoints import NODE_IDS, StackEndpoints
@@ -26,6 +32,7 @@ from coinstream.devstack.errors import StackError
 from coinstream.devstack.paths import StackPaths
 from coinstream.devstack.process import ProcessRecord, java_executable, start_jvm
 from coinstream.devstack.readiness import wait_until
+from coinstream.devstack.tls import stack_tls
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +41,8 @@ PROBE_PARTITIONS = 3
 REPLICATION_FACTOR = 3
 MIN_INSYNC_REPLICAS = 2
 HEAP = ("-Xms256m", "-Xmx512m")
+SCRAM_MECHANISM = "SCRAM-SHA-512"
+SCRAM_ITERATIONS = 8192
 
 # librdkafka reports every refused connection while the nodes start; keep that out of the user's
 # logs unless the application routes this logger somewhere.
@@ -65,13 +74,16 @@ def ensure_cluster_id(paths: StackPaths) -> str:
 def server_properties(paths: StackPaths, endpoints: StackEndpoints, node_id: int) -> str:
     host = endpoints.host
     voters = ",".join(f"{n}@{host}:{endpoints.controller_port(n)}" for n in NODE_IDS)
+    plaintext = f"PLAINTEXT://{host}:{endpoints.broker_port(node_id)}"
+    sasl_ssl = f"SASL_SSL://{host}:{endpoints.sasl_ssl_port(node_id)}"
     settings = {
         "process.roles": "broker,controller",
         "node.id": node_id,
         "controller.quorum.voters": voters,
-        "listeners": f"PLAINTEXT://{host}:{endpoints.broker_port(node_id)},CONTROLLER://{host}:{endpoints.controller_port(node_id)}",
-        "advertised.listeners": f"PLAINTEXT://{host}:{endpoints.broker_port(node_id)}",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "listeners": f"{plaintext},{sasl_ssl},CONTROLLER://{host}:{endpoints.controller_port(node_id)}",
+        "advertised.listeners": f"{plaintext},{sasl_ssl}",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
+        **sasl_ssl_listener(paths),
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
         "log.dirs": str(node_dir(paths, node_id) / "data"),
@@ -99,6 +111,55 @@ def server_properties(paths: StackPaths, endpoints: StackEndpoints, node_id: int
     lines = ["# Written by coinstream.devstack.kafka_cluster; rewritten on every `stack up`."]
     lines += [f"{key}={value}" for key, value in settings.items()]
     return "\n".join(lines) + "\n"
+
+
+def sasl_ssl_listener(paths: StackPaths) -> dict[str, str]:
+    """The SASL_SSL listener's settings: TLS with the stack's broker certificate, SCRAM-SHA-512 logins.
+
+    The brokers talk to each other over PLAINTEXT; the users the listener accepts are SCRAM credentials in
+    the cluster's metadata (``coinstream stack up`` adds the stack's user, see :func:`upsert_scram_user`).
+    """
+    prefix = "listener.name.sasl_ssl."
+    return {
+        f"{prefix}ssl.keystore.type": "PEM",
+        f"{prefix}ssl.keystore.location": str(stack_tls(paths).broker_keystore),
+        f"{prefix}ssl.client.auth": "none",
+        f"{prefix}sasl.enabled.mechanisms": SCRAM_MECHANISM,
+        f"{prefix}{SCRAM_MECHANISM.lower()}.sasl.jaas.config":
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+    }
+
+
+def upsert_scram_user(endpoints: StackEndpoints) -> None:
+    """Give the stack's SCRAM user its password (created or reset; through the PLAINTEXT listener)."""
+    admin = admin_client(endpoints)
+    upsert = UserScramCredentialUpsertion(
+        endpoints.scram_username, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SCRAM_ITERATIONS),
+        endpoints.scram_password.encode())
+    for future in admin.alter_user_scram_credentials([upsert], request_timeout=30).values():
+        future.result()
+    log.info("kafka_scram_user_set", user=endpoints.scram_username, mechanism=SCRAM_MECHANISM)
+
+
+def wait_for_sasl_ssl(endpoints: StackEndpoints, ca_file: Path, *, timeout: float = 60.0) -> float:
+    """Wait until every broker's SASL_SSL listener accepts the stack's user (SCRAM credentials reach each
+    broker through the metadata log, a moment after they are set)."""
+    def probe() -> bool:
+        for port in endpoints.sasl_ssl_ports:
+            admin = AdminClient({
+                "bootstrap.servers": f"{endpoints.host}:{port}", "security.protocol": "SASL_SSL",
+                "sasl.mechanism": SCRAM_MECHANISM, "sasl.username": endpoints.scram_username,
+                "sasl.password": endpoints.scram_password, "ssl.ca.location": str(ca_file),
+                "ssl.endpoint.identification.algorithm": "https", "socket.connection.setup.timeout.ms": 2000,
+                "logger": _librdkafka_log, "error_cb": lambda error: None,
+            })
+            try:
+                admin.describe_cluster(request_timeout=3).result()
+            except KafkaException:
+                return False
+        return True
+
+    return wait_until(probe, what="kafka: the SASL_SSL listeners accepting the stack's SCRAM user", timeout=timeout)
 
 
 def log4j2_properties() -> str:
@@ -166,7 +227,12 @@ def start_node(paths: StackPaths, endpoints: StackEndpoints, node_id: int) -> Pr
         "-cp", jars.classpath(paths, "kafka"), "kafka.Kafka", str(folder / "server.properties"),
     ]
     return start_jvm(paths, node_part(node_id), jvm_args, cwd=folder,
-                     ports=(endpoints.broker_port(node_id), endpoints.controller_port(node_id)))
+                     ports=node_ports(endpoints, node_id))
+
+
+def node_ports(endpoints: StackEndpoints, node_id: int) -> tuple[int, ...]:
+    """The node's client (PLAINTEXT), controller and SASL_SSL ports."""
+    return (endpoints.broker_port(node_id), endpoints.controller_port(node_id), endpoints.sasl_ssl_port(node_id))
 
 
 def admin_client(endpoints: StackEndpoints) -> AdminClient:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import structlog
 
-from coinstream.devstack import jars, kafka_cluster, process, registry, s3_server
+from coinstream.devstack import jars, kafka_cluster, process, registry, s3_server, tls
 from coinstream.devstack.endpoints import NODE_IDS, StackEndpoints
 from coinstream.devstack.errors import StackError
 from coinstream.devstack.paths import StackPaths, resolve_paths
@@ -73,7 +73,7 @@ class LocalStack:
     def ports_of(self, part: str) -> tuple[int, ...]:
         if part in KAFKA_PARTS:
             node_id = NODE_IDS[KAFKA_PARTS.index(part)]
-            return (self.endpoints.broker_port(node_id), self.endpoints.controller_port(node_id))
+            return kafka_cluster.node_ports(self.endpoints, node_id)
         if part == registry.PART:
             return (self.endpoints.registry_port,)
         if part == s3_server.PART:
@@ -111,6 +111,7 @@ class LocalStack:
         self.paths.state.mkdir(parents=True, exist_ok=True)
         with self._lock():
             self.endpoints = ensure_credentials(self.paths, self.endpoints)
+            tls.ensure_tls(self.paths, self.endpoints.host)
             jars.fetch_all(self.paths)
             running = {part for part in PARTS if self.live_record(part) is not None}
             to_start = [part for part in PARTS if part not in running]
@@ -126,6 +127,7 @@ class LocalStack:
                     self._launch(part)
                     started.append(part)
                 self._wait_all_ready()
+                self._set_scram_user()
             except BaseException:
                 for part in started:
                     record = self.live_record(part)
@@ -147,6 +149,7 @@ class LocalStack:
                 process.forget(self.paths, part)
                 self._check_ports_free(part)
                 if part in KAFKA_PARTS:
+                    tls.ensure_tls(self.paths, self.endpoints.host)
                     jars.fetch(self.paths, "kafka")
                     self._prepare_kafka([part])
                 else:
@@ -241,6 +244,19 @@ class LocalStack:
             errors = [f.exception() for f in futures if f.exception() is not None]
         if errors:
             raise StackError("\n\n".join(str(e) for e in errors))
+
+    def _set_scram_user(self) -> None:
+        """Set the stack's SCRAM user (every ``up``: a state folder formatted before it existed gets it too)
+        and wait until the SASL_SSL listeners accept it. Nodes started before this listener existed keep
+        running without it until they are restarted."""
+        kafka_cluster.upsert_scram_user(self.endpoints)
+        missing = [port for port in self.endpoints.sasl_ssl_ports if not port_listening(port, self.endpoints.host)]
+        if missing:
+            log.warning("kafka_sasl_ssl_listener_missing", ports=missing,
+                        fix="the nodes run a configuration from before the SASL_SSL listener: "
+                            "`coinstream stack down` then `coinstream stack up` starts them with it")
+            return
+        kafka_cluster.wait_for_sasl_ssl(self.endpoints, tls.stack_tls(self.paths).ca_file)
 
     def _wait_ports_closed(self, record: ProcessRecord) -> None:
         host = self.endpoints.host

@@ -12,6 +12,7 @@ import click
 
 from coinstream.core import redact_text
 from coinstream.devstack import PARTS, LocalStack, StackError, jars
+from coinstream.devstack.tls import stack_tls
 
 
 @contextmanager
@@ -41,9 +42,11 @@ def up_command() -> None:
     click.echo(f"local stack is up in {result.seconds:.1f} s (started: {started}; already running: {running})")
     rows = [
         ("kafka", f"{endpoints.bootstrap_servers}  (3 KRaft nodes; replication 3, min ISR 2)"),
+        ("kafka SASL_SSL", f"{endpoints.sasl_ssl_bootstrap_servers}  (SCRAM-SHA-512, user "
+                           f"{endpoints.scram_username}; CA {stack_tls(local.paths).ca_file})"),
         ("schema registry", endpoints.schema_registry_url),
         ("s3", f"{endpoints.s3_endpoint_url}  bucket {endpoints.bucket}, region {endpoints.region}, path-style"),
-        ("s3 credentials", str(result.credentials_file)),
+        ("credentials", f"{result.credentials_file}  (S3 keys, SCRAM user)"),
         ("pipeline file", str(result.pipeline_file)),
     ]
     for name, value in rows:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from coinstream.core import KafkaSettings, trade_schema_str
+from coinstream.spark.kafka_tls import java_tls_options
 from coinstream.spark.settings import SparkSettings
 from coinstream.spark.writer_schemas import WriterSchema
 
@@ -59,6 +60,8 @@ def kafka_options(kafka: KafkaSettings, spark_settings: SparkSettings, pipeline_
         options["kafka.sasl.jaas.config"] = (
             f"{_SASL_MODULES[mechanism]} required username={_jaas_quoted(kafka.sasl_username or '')} "
             f"password={_jaas_quoted(password)};")
+    if kafka.security_protocol.endswith("SSL"):
+        options.update(java_tls_options(kafka))
     return options
 
 

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from coinstream.core.config.env import env_override
+from coinstream.core.config.env import env_override, env_variable_of
 from coinstream.core.config.producer_overrides import ProducerValue, weakening_overrides
+from coinstream.core.config.tls_files import TLS_FILE_KEYS, unreadable_file_problem
 
 LOCAL_BOOTSTRAP_SERVERS = "127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094"
 LOCAL_SCHEMA_REGISTRY_URL = "http://127.0.0.1:18081/apis/ccompat/v7"
@@ -40,6 +50,10 @@ class KafkaSettings(StrictModel):
         None, json_schema_extra=env_override("COINSTREAM_SCHEMA_REGISTRY_USERNAME"))
     schema_registry_password: SecretStr | None = Field(
         None, json_schema_extra=env_override("COINSTREAM_SCHEMA_REGISTRY_PASSWORD"))
+    schema_registry_ssl_ca_location: str | None = Field(
+        None, min_length=1, json_schema_extra=env_override("COINSTREAM_SCHEMA_REGISTRY_SSL_CA_LOCATION"),
+        description="PEM file of the CA(s) an https:// registry's certificate is checked against; unset: the "
+                    "registry client's default CA bundle.")
     trades_topic: str = Field("crypto.trades.v1", min_length=1)
     dead_letter_topic: str = Field("crypto.trades.dlq", min_length=1)
     feed_gaps_topic: str = Field("crypto.feed_gaps.v1", min_length=1, description=(
@@ -54,6 +68,22 @@ class KafkaSettings(StrictModel):
         None, json_schema_extra=env_override("COINSTREAM_KAFKA_SASL_MECHANISM"))
     sasl_username: str | None = Field(None, json_schema_extra=env_override("COINSTREAM_KAFKA_SASL_USERNAME"))
     sasl_password: SecretStr | None = Field(None, json_schema_extra=env_override("COINSTREAM_KAFKA_SASL_PASSWORD"))
+    ssl_ca_location: str | None = Field(
+        None, min_length=1, json_schema_extra=env_override("COINSTREAM_KAFKA_SSL_CA_LOCATION"), description=(
+            "PEM file of the CA(s) that signed the brokers' certificates (SSL and SASL_SSL); unset: the system's."))
+    ssl_certificate_location: str | None = Field(
+        None, min_length=1, json_schema_extra=env_override("COINSTREAM_KAFKA_SSL_CERTIFICATE_LOCATION"),
+        description="PEM file of the client's certificate (chain), for brokers that ask for one (mutual TLS).")
+    ssl_key_location: str | None = Field(
+        None, min_length=1, json_schema_extra=env_override("COINSTREAM_KAFKA_SSL_KEY_LOCATION"),
+        description="PEM file of the client certificate's private key (PKCS#8 for Spark's Java client).")
+    ssl_key_password: SecretStr | None = Field(
+        None, json_schema_extra=env_override("COINSTREAM_KAFKA_SSL_KEY_PASSWORD"),
+        description="Password of an encrypted ssl_key_location.")
+    ssl_endpoint_identification: bool = Field(
+        True, json_schema_extra=env_override("COINSTREAM_KAFKA_SSL_ENDPOINT_IDENTIFICATION"), description=(
+            "Check that the broker's certificate names the host connected to; false only for certificates "
+            "without the right names, never on a network others share."))
     compression: Literal["lz4", "zstd", "snappy", "gzip", "none"] = "lz4"
     linger_ms: int = Field(100, ge=0, le=60_000, description=(
         "How long the producer waits to fill a batch. Every produce request costs each replica a fetch: on "
@@ -75,6 +105,15 @@ class KafkaSettings(StrictModel):
                 input=override.value) for override in refused])
         return producer
 
+    @field_validator(*TLS_FILE_KEYS, "schema_registry_ssl_ca_location")
+    @classmethod
+    def _readable_pem_file(cls, location: str | None, info: ValidationInfo) -> str | None:
+        key = str(info.field_name)
+        problem = None if location is None else unreadable_file_problem(key, location, env_variable_of(cls, key))
+        if problem:
+            raise ValueError(problem)
+        return location
+
     @model_validator(mode="after")
     def _check_combinations(self) -> KafkaSettings:
         if self.min_insync_replicas > self.replication_factor:
@@ -94,7 +133,27 @@ class KafkaSettings(StrictModel):
                 f"security_protocol={self.security_protocol} needs sasl_username and sasl_password; "
                 "set COINSTREAM_KAFKA_SASL_USERNAME and COINSTREAM_KAFKA_SASL_PASSWORD"
             )
+        self._check_tls()
         return self
+
+    def _check_tls(self) -> None:
+        if self.schema_registry_ssl_ca_location is not None and not self.schema_registry_url.startswith("https://"):
+            raise ValueError(
+                f"schema_registry_ssl_ca_location is set but schema_registry_url={self.schema_registry_url!r} does "
+                "not use TLS; give the registry's https:// URL, or remove schema_registry_ssl_ca_location")
+        tls_set = [key for key in (*TLS_FILE_KEYS, "ssl_key_password") if getattr(self, key) is not None]
+        if tls_set and not self.security_protocol.endswith("SSL"):
+            raise ValueError(
+                f"{', '.join(tls_set)} set but security_protocol={self.security_protocol} does not use TLS, so "
+                "they would be ignored; set security_protocol to SSL or SASL_SSL, or remove them")
+        if (self.ssl_certificate_location is None) != (self.ssl_key_location is None):
+            given, missing = (("ssl_certificate_location", "ssl_key_location") if self.ssl_key_location is None
+                              else ("ssl_key_location", "ssl_certificate_location"))
+            raise ValueError(f"{given} is set but {missing} is not: a client certificate needs both; "
+                             f"set {missing} too, or remove {given}")
+        if self.ssl_key_password is not None and self.ssl_key_location is None:
+            raise ValueError("ssl_key_password is set but ssl_key_location is not: set the key's file too, "
+                             "or remove ssl_key_password")
 
 
 class LoggingSettings(StrictModel):

@@ -22,6 +22,7 @@ from coinstream.core.kafka.avro import (
     decode_wire_header,
     feed_gaps_subject,
     schema_registry_client,
+    schema_registry_config,
     trades_subject,
 )
 from coinstream.core.kafka.client_config import admin_config, consumer_config, producer_config
@@ -66,6 +67,7 @@ __all__ = [
     "producer_config",
     "require_brokers",
     "schema_registry_client",
+    "schema_registry_config",
     "trades_subject",
     "truncated_dead_letter",
     "watermark_offsets",

@@ -12,6 +12,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, Resourc
 
 from coinstream.core.config.models import KafkaSettings
 from coinstream.core.kafka.client_config import admin_config
+from coinstream.core.kafka.refusals import last_refusal
 from coinstream.core.unreachable import STACK_UP_HINT, ServiceUnreachableError
 
 log = structlog.get_logger(__name__)
@@ -45,8 +46,13 @@ class KafkaUnreachableError(ServiceUnreachableError):
 
 
 def kafka_unreachable(settings: KafkaSettings, error: Exception) -> KafkaUnreachableError:
-    """The error to raise when ``settings``' brokers did not answer: endpoint, cause and fix."""
+    """The error to raise when ``settings``' brokers did not answer: endpoint, cause and fix; when they refused
+    the login or the TLS handshake, what they said and the setting to fix."""
     tried = error.tried if isinstance(error, ServiceUnreachableError) else str(error)
+    refusal = last_refusal(settings.bootstrap_servers)
+    if refusal is not None:
+        return KafkaUnreachableError(settings.bootstrap_servers, f"{tried}; the brokers refused: {refusal[0]}",
+                                     refusal[1])
     return KafkaUnreachableError(settings.bootstrap_servers, tried)
 
 
@@ -99,6 +105,7 @@ def cluster_broker_count(admin: AdminClient, timeout_s: float = 10.0) -> int:
     try:
         return len(admin.list_topics(timeout=timeout_s).brokers)
     except KafkaException as error:
+        admin.poll(0)  # serve the queued error_cb calls: a refused login or handshake is recorded (refusals.py)
         cause = error.args[0].str() if error.args and isinstance(error.args[0], KafkaError) else str(error)
         raise KafkaUnreachableError("the bootstrap servers",
                                     f"no broker answered a metadata request in {timeout_s:.0f} s: {cause}") from None

@@ -56,12 +56,19 @@ feed_gaps_subject = trades_subject  # the same strategy: "<feed_gaps_topic>-valu
 
 
 def schema_registry_client(settings: KafkaSettings) -> SchemaRegistryClient:
-    """Return a registry client for [kafka] schema_registry_url (with basic auth when configured)."""
+    """Return a registry client for [kafka] schema_registry_url (see :func:`schema_registry_config`)."""
+    return SchemaRegistryClient(schema_registry_config(settings))
+
+
+def schema_registry_config(settings: KafkaSettings) -> dict[str, Any]:
+    """The registry client's configuration: the URL, basic auth when configured, the CA of an https registry."""
     config: dict[str, Any] = {"url": settings.schema_registry_url}
     if settings.schema_registry_username and settings.schema_registry_password:
         config["basic.auth.user.info"] = (
             f"{settings.schema_registry_username}:{settings.schema_registry_password.get_secret_value()}")
-    return SchemaRegistryClient(config)
+    if settings.schema_registry_ssl_ca_location is not None:
+        config["ssl.ca.location"] = settings.schema_registry_ssl_ca_location
+    return config
 
 
 def decode_wire_header(payload: bytes) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from coinstream.core.config.models import KafkaSettings
+from coinstream.core.kafka.refusals import refusal_recorder
 
 
 def _common(settings: KafkaSettings) -> dict[str, Any]:
@@ -16,6 +17,22 @@ def _common(settings: KafkaSettings) -> dict[str, Any]:
         config["sasl.mechanism"] = settings.sasl_mechanism or "PLAIN"
         config["sasl.username"] = settings.sasl_username
         config["sasl.password"] = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
+    if settings.security_protocol.endswith("SSL"):
+        config.update(_tls(settings))
+    return config
+
+
+def _tls(settings: KafkaSettings) -> dict[str, Any]:
+    """librdkafka's ssl.* for SSL and SASL_SSL: the CA, the client certificate and key, hostname verification."""
+    config: dict[str, Any] = {
+        "ssl.endpoint.identification.algorithm": "https" if settings.ssl_endpoint_identification else "none",
+    }
+    locations = {"ssl.ca.location": settings.ssl_ca_location,
+                 "ssl.certificate.location": settings.ssl_certificate_location,
+                 "ssl.key.location": settings.ssl_key_location}
+    config.update({key: value for key, value in locations.items() if value is not None})
+    if settings.ssl_key_password is not None:
+        config["ssl.key.password"] = settings.ssl_key_password.get_secret_value()
     return config
 
 
@@ -24,7 +41,8 @@ def admin_config(settings: KafkaSettings) -> dict[str, Any]:
     # An admin call's failure comes back as an exception that says what to do (KafkaUnreachableError,
     # TopicMismatchError); librdkafka would also print a FAIL line on every reconnect, some twenty a
     # second while no broker answers, burying that one line. Critical messages are still printed.
-    return {**_common(settings), "log_level": 2}
+    # error_cb: a refused login or TLS handshake is remembered, for the error that says which setting to fix.
+    return {**_common(settings), "log_level": 2, "error_cb": refusal_recorder(settings.bootstrap_servers)}
 
 
 def producer_config(settings: KafkaSettings, *, spooled: bool = False) -> dict[str, Any]:
