@@ -45,14 +45,15 @@ def assert_books_balance(figures: dict[str, Any]) -> None:
     assert figures["frames_sent"] == figures["trades_received"] + figures["dead_letters_received"]
 
 
-def assert_no_secret_leaked(secrets: dict[str, str], terminal: str, run_dir: Path) -> None:
-    """None of ``secrets`` (name -> value) in what the demo printed nor in any file of its logs folder:
-    every child's log (ingestor, processor with Spark's own lines, simulator), both runs."""
+def assert_no_secret_leaked(secrets: dict[str, str], terminal: str, run_dir: Path, stack_logs: Path) -> None:
+    """None of ``secrets`` (name -> value) in what the demo printed, in any file of its logs folder (every
+    child's log: ingestor, processor with Spark's own lines, simulator; both runs) or in the stack's logs."""
     texts = {"the terminal": terminal}
-    texts.update({str(path): path.read_text(errors="replace") for path in sorted((run_dir / "logs").rglob("*"))
-                  if path.is_file()})
+    for folder in (run_dir / "logs", stack_logs):
+        texts.update({str(path): path.read_text(errors="replace") for path in sorted(folder.rglob("*"))
+                      if path.is_file()})
     logged = {Path(where).name for where, text in texts.items() if where != "the terminal" and text}
-    assert {"simulator.log", "ingestor.log", "processor.log"} <= logged  # the grep below reads real logs
+    assert {"simulator.log", "ingestor.log", "processor.log", "kafka-1.log", "s3.log"} <= logged  # real logs
     leaks = [f"{name} in {where}" for name, secret in secrets.items() for where, text in texts.items()
              if secret in text]
     assert leaks == []
@@ -70,7 +71,8 @@ def test_two_demo_runs_account_for_every_frame_and_report_no_false_loss(local_st
     assert first["not_yet_landed"] > 0  # the processor was stopped behind: these are safe in Kafka, not lost
     assert "not yet landed" in first_output and "--available-now" in first_output
     assert first["dead_letters_in_kafka"] == first["malformed_sent"] > 0
-    assert first["frames_sent"] > 5_000
+    # 500/s for 20 s sends 10,000 (fewer on a loaded machine); enough for both fault kinds (every 1,000th, 997th frame)
+    assert first["frames_sent"] > 2_000
 
     caught_up, second, run_dir = run_demo()
     second_output = caught_up.stdout + caught_up.stderr
@@ -85,7 +87,8 @@ def test_two_demo_runs_account_for_every_frame_and_report_no_false_loss(local_st
     assert second["commit_p99_ms"] is not None and second["commit_p99_ms"] > 0
     noise = [line for line in second_output.splitlines() if LOG_LINE.search(line)]
     assert noise == []
-    # The keys the demo knows: the simulator's API key (the ingestor sends it on every connection) and
-    # this stack's generated S3 secret (every child reads and writes the lake with it).
-    assert_no_secret_leaked({"the Tiingo API key": SIMULATOR_API_KEY, "the S3 secret key": local_stack.s3_secret_key},
-                            first_output + second_output, run_dir)
+    # The keys the demo knows: the simulator's API key (the ingestor sends it on every connection), this
+    # stack's generated S3 secret (every child reads and writes the lake with it) and its SCRAM password.
+    secrets = {"the Tiingo API key": SIMULATOR_API_KEY, "the S3 secret key": local_stack.s3_secret_key,
+               "the SCRAM password": local_stack.stack.endpoints.scram_password}
+    assert_no_secret_leaked(secrets, first_output + second_output, run_dir, local_stack.stack.paths.logs)
