@@ -145,3 +145,11 @@ def test_an_https_registry_is_checked_against_its_own_ca_file(tmp_path, registry
     assert "(or COINSTREAM_SCHEMA_REGISTRY_SSL_CA_LOCATION) at an existing PEM file" in message
     message = problems(tmp_path, registry, f'schema_registry_ssl_ca_location = "{pem_files["ca"]}"\n')
     assert "schema_registry_ssl_ca_location is set but schema_registry_url='http://127.0.0.1:18081" in message
+
+
+def test_a_file_under_home_is_checked_and_given_to_every_client_with_its_tilde_expanded(tmp_path, monkeypatch):
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    settings = KafkaSettings(security_protocol="SSL", ssl_ca_location="~/ca.pem")
+    assert settings.ssl_ca_location == str(tmp_path / "ca.pem")
+    assert admin_config(settings)["ssl.ca.location"] == str(tmp_path / "ca.pem")  # librdkafka does not expand ~

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import (
@@ -109,10 +110,13 @@ class KafkaSettings(StrictModel):
     @classmethod
     def _readable_pem_file(cls, location: str | None, info: ValidationInfo) -> str | None:
         key = str(info.field_name)
-        problem = None if location is None else unreadable_file_problem(key, location, env_variable_of(cls, key))
+        if location is None:
+            return None
+        problem = unreadable_file_problem(key, location, env_variable_of(cls, key))
         if problem:
             raise ValueError(problem)
-        return location
+        # The path that was checked (~ expanded) is the one every client gets: librdkafka does not expand ~.
+        return str(Path(location).expanduser())
 
     @model_validator(mode="after")
     def _check_combinations(self) -> KafkaSettings:
