@@ -6,7 +6,6 @@ Each section is checked by the model of the package that reads it: ``[s3]`` by c
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +15,7 @@ import tomli_w
 from coinstream.devstack.endpoints import StackEndpoints
 from coinstream.devstack.kafka_cluster import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR
 from coinstream.devstack.paths import StackPaths
+from coinstream.devstack.private_files import write_private
 from coinstream.lake import S3Settings
 
 
@@ -63,13 +63,8 @@ def write_credentials_file(paths: StackPaths, endpoints: StackEndpoints) -> Path
     """``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` and the SCRAM user's ``COINSTREAM_KAFKA_SASL_USERNAME``/
     ``COINSTREAM_KAFKA_SASL_PASSWORD`` lines, readable by the owner only (0600)."""
     paths.state.mkdir(parents=True, exist_ok=True)
-    path = paths.credentials_file
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        lines = {**credentials_environ(endpoints), **scram_environ(endpoints)}
-        out.writelines(f"{key}={value}\n" for key, value in lines.items())
-    os.chmod(path, 0o600)
-    return path
+    lines = {**credentials_environ(endpoints), **scram_environ(endpoints)}
+    return write_private(paths.credentials_file, "".join(f"{key}={value}\n" for key, value in lines.items()))
 
 
 def _saved_values(paths: StackPaths) -> dict[str, str]:

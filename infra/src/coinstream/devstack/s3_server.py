@@ -10,7 +10,6 @@ Clients need: path-style addressing; boto3 >= 1.36 also
 
 from __future__ import annotations
 
-import os
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from coinstream.devstack import jars
 from coinstream.devstack.endpoints import StackEndpoints
 from coinstream.devstack.errors import StackError
 from coinstream.devstack.paths import StackPaths
+from coinstream.devstack.private_files import write_private
 from coinstream.devstack.process import ProcessRecord, start_jvm
 from coinstream.devstack.readiness import wait_until
 from coinstream.devstack.s3_signing import signed_request
@@ -59,12 +59,7 @@ def write_config(paths: StackPaths, endpoints: StackEndpoints) -> Path:
         f"jclouds.filesystem.basedir={data_dir(paths)}",
         "",
     ])
-    config = folder / "s3proxy.properties"
-    fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(properties)
-    os.chmod(config, 0o600)
-    return config
+    return write_private(folder / "s3proxy.properties", properties)
 
 
 def start(paths: StackPaths, endpoints: StackEndpoints) -> ProcessRecord:

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from coinstream.devstack.paths import StackPaths
+from coinstream.devstack.private_files import write_private
 
 log = structlog.get_logger(__name__)
 
@@ -63,8 +64,8 @@ def ensure_tls(paths: StackPaths, host: str) -> StackTls:
     broker_key = ec.generate_private_key(ec.SECP256R1())
     broker_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     broker_cert = _certificate(broker_name, ca_name, broker_key.public_key(), ca_key, ca=False, host=host)
-    _write_private(tls.ca_key_file, _pkcs8(ca_key))
-    _write_private(tls.broker_keystore, _pkcs8(broker_key) + broker_cert.public_bytes(serialization.Encoding.PEM))
+    write_private(tls.ca_key_file, _pkcs8(ca_key))
+    write_private(tls.broker_keystore, _pkcs8(broker_key) + broker_cert.public_bytes(serialization.Encoding.PEM))
     tls.ca_file.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     log.info("stack_tls_created", ca_file=str(tls.ca_file), valid_days=VALID_DAYS)
     return tls
@@ -95,10 +96,3 @@ def _certificate(subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticC
 def _pkcs8(key: ec.EllipticCurvePrivateKey) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.chmod(path, 0o600)
