@@ -26,6 +26,8 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
+from coinstream.core import KafkaSettings
+from coinstream.core.kafka import admin_config
 from coinstream.devstack import jars
 from coinstream.devstack.endpoints import NODE_IDS, StackEndpoints
 from coinstream.devstack.errors import StackError
@@ -146,13 +148,12 @@ def wait_for_sasl_ssl(endpoints: StackEndpoints, ca_file: Path, *, timeout: floa
     broker through the metadata log, a moment after they are set)."""
     def probe() -> bool:
         for port in endpoints.sasl_ssl_ports:
-            admin = AdminClient({
-                "bootstrap.servers": f"{endpoints.host}:{port}", "security.protocol": "SASL_SSL",
-                "sasl.mechanism": SCRAM_MECHANISM, "sasl.username": endpoints.scram_username,
-                "sasl.password": endpoints.scram_password, "ssl.ca.location": str(ca_file),
-                "ssl.endpoint.identification.algorithm": "https", "socket.connection.setup.timeout.ms": 2000,
-                "logger": _librdkafka_log, "error_cb": lambda error: None,
-            })
+            # The client a pipeline on this listener gets (core's admin_config), quiet while the user propagates.
+            settings = KafkaSettings(bootstrap_servers=f"{endpoints.host}:{port}", security_protocol="SASL_SSL",
+                                     sasl_mechanism=SCRAM_MECHANISM, sasl_username=endpoints.scram_username,
+                                     sasl_password=endpoints.scram_password, ssl_ca_location=str(ca_file))
+            admin = AdminClient({**admin_config(settings), "socket.connection.setup.timeout.ms": 2000,
+                                 "logger": _librdkafka_log, "error_cb": lambda error: None})
             try:
                 admin.describe_cluster(request_timeout=3).result()
             except KafkaException:
